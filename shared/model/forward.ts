@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from './config';
+import { bidirectionalLstm, type LstmWeights } from './layers/bidirectional-lstm';
+import { dense } from './layers/dense';
+import { EMBEDDING, denseParameterNames, lstmParameterNames } from './parameters';
+import type { TimeMask } from './ops/bidirectional-recurrence';
+
+/** Model tensors by the names of {@link parameterSpecs}. */
+export type ModelWeights = Record<string, tf.Tensor>;
+
+/** Token ids [B, T] (int32, 0 = padding), or real-valued features [B, T, F]. */
+export type ModelInput = { tokens: tf.Tensor2D } | { features: tf.Tensor3D };
+
+export interface ForwardOptions {
+  /**
+   * Training only: drop this share of the embedded inputs and of the recurrent
+   * stack's output, from a seeded generator so that a resumed run repeats it.
+   */
+  dropout?: { rate: number; seed: number };
+}
+
+function maybeDropout<T extends tf.Tensor>(x: T, options: ForwardOptions, salt: number): T {
+  const { dropout } = options;
+  return dropout && dropout.rate > 0 ? (tf.dropout(x, dropout.rate, undefined, dropout.seed * 31 + salt) as T) : x;
+}
+
+function weight<T extends tf.Tensor>(weights: ModelWeights, name: string): T {
+  const tensor = weights[name];
+  if (!tensor) throw new Error(`model weights: missing tensor "${name}"`);
+  return tensor as T;
+}
+
+function lstmWeights(weights: ModelWeights, layer: number, direction: 'forward' | 'backward'): LstmWeights {
+  const names = lstmParameterNames(layer, direction);
+  return {
+    kernel: weight(weights, names.kernel),
+    recurrentKernel: weight(weights, names.recurrentKernel),
+    bias: weight(weights, names.bias),
+  };
+}
+
+/**
+ * Time-major mask from token ids, or null when no id is padding, so a batch
+ * without padding (and any single text run at its real length) skips masking.
+ */
+function paddingMask(ids: Int32Array, batch: number, steps: number): TimeMask | null {
+  if (!ids.includes(0)) return null;
+  const mask = new Float32Array(steps * batch);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) mask[t * batch + b] = ids[b * steps + t] === 0 ? 0 : 1;
+  }
+  return mask;
+}
+
+/** The first recurrent layer's time-major input [T, B, D] and its mask. */
+function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): { x: tf.Tensor3D; mask: TimeMask | null } {
+  if ('features' in input) {
+    if (config.input.kind !== 'features') throw new Error('model input: this model reads token ids, got features');
+    return { x: tf.transpose(input.features, [1, 0, 2]), mask: null };
+  }
+  if (config.input.kind !== 'tokens') throw new Error('model input: this model reads features, got token ids');
+  const [batch, steps] = input.tokens.shape;
+  const ids = input.tokens.dataSync() as Int32Array;
+  const timeMajor = tf.transpose(input.tokens);
+  const x = tf.gather(weight(weights, EMBEDDING), timeMajor) as tf.Tensor3D;
+  return { x, mask: config.input.maskZero ? paddingMask(ids, batch, steps) : null };
+}
+
+/**
+ * The whole model up to its output logits: embedding, bidirectional LSTMs,
+ * dense head and output layer. Differentiable; the recurrences carry their own
+ * hand-written backward pass.
+ *
+ * @returns logits [B, K], or [B, T, K] for a per-timestep output.
+ *
+ * @example
+ * const logits = forward(TUTORIAL_MODEL, weights, { tokens: tf.tensor2d(ids, [1, 100], 'int32') }); // [1, 1]
+ */
+export function forward(
+  config: ModelConfig,
+  weights: ModelWeights,
+  input: ModelInput,
+  options: ForwardOptions = {},
+): tf.Tensor {
+  const { x, mask } = embed(config, weights, input);
+  const [steps, batch] = x.shape;
+  let sequence: tf.Tensor = maybeDropout(x, options, 1);
+  config.recurrent.forEach((layer, index) => {
+    sequence = bidirectionalLstm(sequence as tf.Tensor3D, {
+      forward: lstmWeights(weights, index, 'forward'),
+      backward: lstmWeights(weights, index, 'backward'),
+      mergeMode: layer.mergeMode,
+      returnSequences: config.output.perTimestep || index < config.recurrent.length - 1,
+      mask,
+    });
+  });
+  // Per-timestep heads see every timestep as its own row (Keras TimeDistributed).
+  sequence = maybeDropout(sequence, options, 2);
+  let hidden = (config.output.perTimestep ? tf.reshape(sequence, [steps * batch, -1]) : sequence) as tf.Tensor2D;
+  config.dense.forEach((layer, index) => {
+    const names = denseParameterNames(index);
+    hidden = dense(hidden, weight(weights, names.kernel), weight(weights, names.bias), layer.activation);
+  });
+  const output = denseParameterNames('output');
+  const logits = dense(hidden, weight(weights, output.kernel), weight(weights, output.bias), 'linear');
+  if (!config.output.perTimestep) return logits;
+  return tf.transpose(tf.reshape(logits, [steps, batch, config.output.units]), [1, 0, 2]);
+}
+
+/**
+ * Probabilities: sigmoid for a binary output, softmax over the last axis otherwise.
+ *
+ * @example
+ * (await predict(TUTORIAL_MODEL, weights, { tokens }).data())[0]; // 0.93 for a glowing review
+ */
+export function predict(config: ModelConfig, weights: ModelWeights, input: ModelInput): tf.Tensor {
+  return tf.tidy(() => {
+    const logits = forward(config, weights, input);
+    return config.output.activation === 'sigmoid' ? tf.sigmoid(logits) : tf.softmax(logits);
+  });
+}

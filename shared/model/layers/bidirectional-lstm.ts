@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { MergeMode } from '../config';
+import { bidirectionalRecurrence, type TimeMask } from '../ops/bidirectional-recurrence';
+import { matMul } from '../ops/mat-mul';
+
+/** One direction's tensors in Keras' layout: gates i, f, c, o along the last axis. */
+export interface LstmWeights {
+  kernel: tf.Tensor2D; // [D, 4H]
+  recurrentKernel: tf.Tensor2D; // [H, 4H]
+  bias: tf.Tensor1D; // [4H]
+}
+
+export interface BidirectionalLstmOptions {
+  forward: LstmWeights;
+  backward: LstmWeights;
+  mergeMode: MergeMode;
+  /** Keras `return_sequences`: every timestep's output, or only the final one. */
+  returnSequences: boolean;
+  mask: TimeMask | null;
+}
+
+/** [A_i B_i | A_f B_f | A_c B_c | A_o B_o]: the gate-major layout of the recurrence. */
+function interleaveGates(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const rows = a.shape.length === 1 ? 1 : a.shape[0];
+  const units = a.shape[a.shape.length - 1] / 4;
+  const byGate = (t: tf.Tensor) => tf.reshape(t, [rows, 4, 1, units]);
+  const joined = tf.reshape(tf.concat([byGate(a), byGate(b)], 2), [rows, 8 * units]);
+  return a.shape.length === 1 ? tf.reshape(joined, [8 * units]) : joined;
+}
+
+function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Tensor {
+  switch (mode) {
+    case 'concat':
+      return tf.concat([forward, backward], -1);
+    case 'sum':
+      return tf.add(forward, backward);
+    case 'mul':
+      return tf.mul(forward, backward);
+    case 'ave':
+      return tf.mul(tf.add(forward, backward), 0.5);
+  }
+}
+
+/**
+ * Keras `Bidirectional(LSTM(units))` on a time-major sequence.
+ *
+ * @param input [T, B, D], time-major.
+ * @returns [T, B, W] when `returnSequences` (padding positions hold zeros),
+ *   else [B, W]; W = 2H for concat, H otherwise.
+ *
+ * @example
+ * const y = bidirectionalLstm(x, { forward, backward, mergeMode: 'concat', returnSequences: false, mask: null });
+ * // x [100, 32, 64], H = 32 → y [32, 64]
+ */
+export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
+  const { forward, backward, mergeMode, returnSequences, mask } = options;
+  const [steps, batch, width] = input.shape;
+  const units = forward.recurrentKernel.shape[0];
+  const zeros = tf.zeros([units, 4 * units]);
+  const recurrent = tf.concat(
+    [interleaveGates(forward.recurrentKernel, zeros), interleaveGates(zeros, backward.recurrentKernel)],
+    0,
+  ) as tf.Tensor2D;
+  const kernel = interleaveGates(forward.kernel, backward.kernel) as tf.Tensor2D;
+  const bias = interleaveGates(forward.bias, backward.bias);
+  // One projection for every timestep and both directions: a single large matMul.
+  const projected = tf.reshape(tf.add(matMul(tf.reshape(input, [steps * batch, width]), kernel), bias), [
+    steps,
+    batch,
+    8 * units,
+  ]) as tf.Tensor3D;
+  const states = bidirectionalRecurrence(projected, recurrent, mask);
+  if (returnSequences) {
+    const [fwd, bwd] = tf.split(states, 2, 2);
+    const merged = merge(fwd, bwd, mergeMode);
+    return mask ? tf.mul(merged, tf.tensor3d(mask, [steps, batch, 1])) : merged;
+  }
+  // The forward direction ends at the last timestep, the backward one at the first.
+  const last = tf.slice(states, [steps - 1, 0, 0], [1, batch, units]);
+  const first = tf.slice(states, [0, 0, units], [1, batch, units]);
+  return tf.reshape(merge(last, first, mergeMode), [batch, mergeMode === 'concat' ? 2 * units : units]);
+}

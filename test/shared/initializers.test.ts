@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { initialize } from '../../shared/model/initializers';
+import { TUTORIAL_MODEL } from '../../shared/model/config';
+import { initialWeights } from '../../shared/model/weights';
+import { createRandom } from '../../shared/random';
+
+/** Closed-form properties of Keras' initialisers. */
+describe('initializers', () => {
+  it('orthogonal [H, 4H] has orthonormal rows (W·Wᵀ = I), like Keras Orthogonal', () => {
+    const [rows, cols] = [16, 64];
+    const w = initialize('orthogonal', [rows, cols], createRandom(3));
+    for (let a = 0; a < rows; a++) {
+      for (let b = 0; b < rows; b++) {
+        let dot = 0;
+        for (let c = 0; c < cols; c++) dot += w[a * cols + c] * w[b * cols + c];
+        expect(dot).toBeCloseTo(a === b ? 1 : 0, 5);
+      }
+    }
+  });
+
+  it('orthogonal of a tall matrix has orthonormal columns', () => {
+    const [rows, cols] = [12, 5];
+    const w = initialize('orthogonal', [rows, cols], createRandom(4));
+    for (let a = 0; a < cols; a++) {
+      for (let b = 0; b < cols; b++) {
+        let dot = 0;
+        for (let r = 0; r < rows; r++) dot += w[r * cols + a] * w[r * cols + b];
+        expect(dot).toBeCloseTo(a === b ? 1 : 0, 5);
+      }
+    }
+  });
+
+  it('Glorot uniform stays within ±√(6 / (fan_in + fan_out)) and fills that range', () => {
+    const w = initialize('glorotUniform', [64, 256], createRandom(5));
+    const limit = Math.sqrt(6 / (64 + 256));
+    const max = Math.max(...w.map(Math.abs));
+    expect(max).toBeLessThanOrEqual(limit);
+    expect(max).toBeGreaterThan(0.99 * limit);
+    const mean = w.reduce((s, v) => s + v, 0) / w.length;
+    expect(Math.abs(mean)).toBeLessThan(0.01 * limit * 10);
+  });
+
+  it('LSTM bias is zero except the forget gate (unit_forget_bias)', () => {
+    const bias = initialize('lstmBias', [4 * 3], createRandom(6));
+    expect(Array.from(bias)).toEqual([0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('embeddings are uniform in ±0.05 (Keras Embedding default)', () => {
+    const w = initialize('embeddingUniform', [100, 8], createRandom(7));
+    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(0.05);
+  });
+
+  it('the same seed gives the same model, another seed another', () => {
+    const a = initialWeights(TUTORIAL_MODEL, 1);
+    const b = initialWeights(TUTORIAL_MODEL, 1);
+    const c = initialWeights(TUTORIAL_MODEL, 2);
+    const identical = (x: typeof a, y: typeof a) => x.every((t, i) => t.values.every((v, j) => v === y[i].values[j]));
+    expect(identical(a, b)).toBe(true);
+    expect(identical(a, c)).toBe(false);
+  });
+});
