@@ -1,0 +1,180 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import createWasmBackendModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
+import type { BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
+import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
+
+export interface StartWasmBackendOptions {
+  /**
+   * How long the backend may take to initialise before the start fails, in
+   * milliseconds. Default 10 000; it takes 2 to 7 ms in workerd.
+   */
+  timeoutMs?: number;
+}
+
+const BACKEND_NAME = 'wasm';
+/** The stock registration's priority, so that tfjs ranks our backend the same. */
+const BACKEND_PRIORITY = 2;
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** The longest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** The C functions that `BackendWasm` calls through `module.tfjs` (see addTfjsBindings). */
+const ENTRY_POINTS = [
+  'init',
+  'init_with_threads_count',
+  'get_threads_count',
+  'register_tensor',
+  'dispose_data',
+  'dispose',
+];
+
+let startup: Promise<void> | undefined;
+
+/**
+ * Makes tfjs run on the wasm backend (SIMD, one thread) built from an
+ * already compiled module, and registers what training on it needs beyond
+ * tfjs-core: all gradients and the `UnsortedSegmentSum` kernel.
+ *
+ * The stock loader compiles the `.wasm` bytes itself, which workerd forbids
+ * ("Wasm code generation disallowed by embedder"); taking a
+ * `WebAssembly.Module` works the same in Node and in workerd. The caller
+ * compiles or imports it: see `startNodeBackend` and `startWorkerdBackend`.
+ *
+ * Calls while a start is under way share it, later calls resolve at once
+ * (whatever module they pass), and a failed start may be retried.
+ *
+ * @throws TypeError when `wasmModule` is not tfjs-backend-wasm's binary
+ * @throws RangeError when `timeoutMs` is not a positive delay
+ * @throws Error when the backend fails to initialise or takes longer than
+ *   `timeoutMs`. tfjs is then left with no backend selected, never silently
+ *   on another one.
+ *
+ * @example
+ * ```ts
+ * import wasmModule from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm';
+ *
+ * await startWasmBackend(wasmModule, { timeoutMs: 5_000 });
+ * tf.getBackend(); // 'wasm'
+ * ```
+ */
+export function startWasmBackend(
+  wasmModule: WebAssembly.Module,
+  options: StartWasmBackendOptions = {},
+): Promise<void> {
+  startup ??= start(wasmModule, options).catch((error: unknown) => {
+    startup = undefined;
+    throw error;
+  });
+  return startup;
+}
+
+async function start(
+  wasmModule: WebAssembly.Module,
+  { timeoutMs = DEFAULT_TIMEOUT_MS }: StartWasmBackendOptions,
+): Promise<void> {
+  // Whatever is registered as 'wasm' goes first, the stock backend (whose
+  // loader workerd cannot run) or a failed attempt, so that a failure below
+  // leaves no 'wasm' backend for tfjs to fall back on.
+  if (tf.findBackendFactory(BACKEND_NAME) != null) tf.removeBackend(BACKEND_NAME);
+  assertTfjsBinary(wasmModule);
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new RangeError(`startWasmBackend: timeoutMs must be in (0, ${MAX_TIMEOUT_MS}], got ${timeoutMs}`);
+  }
+  // tfjs-core's bundles register no gradients; these files are the only
+  // source. Imported lazily so that Node can first teach its resolver to read
+  // them (see node.ts).
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  if (tf.getKernel(unsortedSegmentSumConfig.kernelName, BACKEND_NAME) == null) {
+    tf.registerKernel(unsortedSegmentSumConfig);
+  }
+
+  let failure: unknown;
+  tf.registerBackend(
+    BACKEND_NAME,
+    () =>
+      createBackend(wasmModule).catch((error: unknown) => {
+        failure = error;
+        throw error;
+      }),
+    BACKEND_PRIORITY,
+  );
+
+  try {
+    const started = await withTimeout(
+      tf.setBackend(BACKEND_NAME),
+      timeoutMs,
+      `the tfjs wasm backend did not start within ${timeoutMs} ms`,
+    );
+    if (!started) {
+      throw new Error(`the tfjs wasm backend failed to start: ${messageOf(failure)}`, { cause: failure });
+    }
+    if (tf.getBackend() !== BACKEND_NAME) {
+      throw new Error(`tfjs runs on '${tf.getBackend()}' although the wasm backend started`);
+    }
+  } catch (error) {
+    // Unregistering also discards a start still pending, so that it cannot
+    // take over later, and leaves tfjs with no backend selected.
+    tf.removeBackend(BACKEND_NAME);
+    throw error;
+  }
+}
+
+function assertTfjsBinary(wasmModule: WebAssembly.Module): void {
+  if (!(wasmModule instanceof WebAssembly.Module)) {
+    throw new TypeError('startWasmBackend: wasmModule must be a WebAssembly.Module');
+  }
+  const exported = new Set(WebAssembly.Module.exports(wasmModule).map(({ name }) => name));
+  const missing = ENTRY_POINTS.filter((name) => !exported.has(name));
+  if (missing.length > 0) {
+    throw new TypeError(
+      `startWasmBackend: wasmModule is not tfjs-backend-wasm's binary: it does not export ${missing.join(', ')}`,
+    );
+  }
+}
+
+/** What the stock factory in `backend_wasm.js` does, minus fetching and threads. */
+function createBackend(wasmModule: WebAssembly.Module): Promise<BackendWasm> {
+  return new Promise((resolve, reject) => {
+    createWasmBackendModule({
+      instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance) => void) {
+        WebAssembly.instantiate(wasmModule, imports)
+          .then((instance) => receiveInstance(instance))
+          .catch(reject);
+        return {};
+      },
+      onAbort: (reason: string) => reject(new Error(`emscripten aborted: ${reason}`)),
+    }).then((module) => {
+      addTfjsBindings(module as BackendWasmModule & Cwrap);
+      resolve(new BackendWasm(module));
+    }, reject);
+  });
+}
+
+/** Emscripten's `cwrap`, which the glue exports but its typings leave out. */
+interface Cwrap {
+  cwrap(name: string, returnType: 'number', argTypes: 'number'[]): (...args: number[]) => number;
+  cwrap(name: string, returnType: null, argTypes: 'number'[]): (...args: number[]) => void;
+}
+
+/** The C entry points that `BackendWasm` calls through `module.tfjs`. */
+function addTfjsBindings(module: BackendWasmModule & Cwrap): void {
+  module.tfjs = {
+    init: module.cwrap('init', null, []),
+    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: module.cwrap('dispose_data', null, ['number']),
+    dispose: module.cwrap('dispose', null, []),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
