@@ -1,0 +1,165 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { decodeArtifact, type ArtifactModelJson } from '../artifact';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { predict, type ModelWeights } from '../model/forward';
+import { createModelWeights } from '../model/weights';
+import { TextVectorizer } from '../text';
+import type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
+
+/** The artifact is well formed but its parts do not belong together. */
+export class ModelMismatchError extends Error {
+  override readonly name = 'ModelMismatchError';
+}
+
+/**
+ * A loaded text classifier: tokenizer, model and labels from one artifact.
+ * Needs the wasm backend started first (`startNodeBackend()` in Node,
+ * `startWorkerdBackend()` in a Worker).
+ *
+ * @example
+ * const classifier = await Classifier.load(modelJson, weightsBin);
+ * classifier.classify(['A moving, beautifully acted film.']);
+ * // [{ label: 'positive', score: 0.97, scores: [{ label: 'positive', score: 0.97 }, { label: 'negative', score: 0.03 }] }]
+ */
+export class Classifier {
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly config: ModelConfig,
+    private readonly vectorizer: TextVectorizer,
+    private readonly weights: ModelWeights,
+    private readonly labels: string[],
+  ) {}
+
+  /**
+   * Verifies and loads an artifact (`model.json` parsed, `weights.bin` bytes).
+   *
+   * @throws ArtifactError for a corrupt, truncated or tampered artifact;
+   *   ModelMismatchError when its vocabulary, labels, config and weights do
+   *   not fit together. Never returns a model that would answer wrongly.
+   */
+  static async load(modelJson: unknown, weightsBin: ArrayBuffer | Uint8Array): Promise<Classifier> {
+    const { modelJson: manifest, tensors } = await decodeArtifact(modelJson, weightsBin);
+    const mismatch = (message: string) => new ModelMismatchError(`model ${manifest.weightsSha256.slice(0, 12)}: ${message}`);
+    let config: ModelConfig;
+    let vectorizer: TextVectorizer;
+    try {
+      config = parseModelConfig(manifest.modelTopology);
+      vectorizer = TextVectorizer.fromJSON(manifest.vocabulary);
+    } catch (error) {
+      throw mismatch((error as Error).message);
+    }
+    if (config.input.kind !== 'tokens' || config.output.perTimestep) {
+      throw mismatch('only text classifiers (token input, one output per text) can classify text');
+    }
+    if (vectorizer.vocabulary.length > config.input.vocabularySize) {
+      throw mismatch(
+        `the vocabulary has ${vectorizer.vocabulary.length} entries but the embedding only ${config.input.vocabularySize} rows`,
+      );
+    }
+    const expectedLabels = config.output.activation === 'sigmoid' ? 2 : config.output.units;
+    if (manifest.labels.length !== expectedLabels) {
+      throw mismatch(`the output needs ${expectedLabels} labels, the artifact names ${manifest.labels.length}`);
+    }
+    let weights: ModelWeights;
+    try {
+      weights = createModelWeights(config, tensors);
+    } catch (error) {
+      throw mismatch((error as Error).message);
+    }
+    return new Classifier(describe(manifest, config, vectorizer), config, vectorizer, weights, manifest.labels);
+  }
+
+  /**
+   * Classifies each text. Texts run together in one batch padded to the
+   * longest of them, never to the full sequence length: with masking, a
+   * 20-token comment costs a fifth of a 100-token review.
+   *
+   * `explain` adds per-token contributions by occlusion: a token's
+   * contribution is the top label's score minus the score of the same text
+   * with that token deleted (positive: it pushed towards the label). All
+   * occluded variants of a text run as one batch.
+   *
+   * Text with no token (empty, or only punctuation) runs as a fully masked
+   * sequence: the model's answer for "no evidence", as Keras gives it.
+   */
+  classify(texts: readonly string[], options: ClassifyOptions = {}): Classification[] {
+    const encoded = texts.map((text) => this.encode(text));
+    const probabilities = this.probabilities(encoded.map((e) => e.ids));
+    return texts.map((text, row) => {
+      const scores = probabilities[row];
+      const result: Classification = { label: scores[0].label, score: scores[0].score, scores };
+      if (options.explain) result.tokens = this.explain(text, encoded[row].ids, scores[0].label, scores[0].score);
+      return result;
+    });
+  }
+
+  /** Frees the model's tensors. */
+  dispose(): void {
+    for (const tensor of Object.values(this.weights)) tensor.dispose();
+  }
+
+  private encode(text: string): { ids: Int32Array } {
+    const ids = new Int32Array(this.vectorizer.config.sequenceLength);
+    const length = this.vectorizer.encodeInto(text, ids);
+    // Without masking the model was trained on padded sequences and must see them.
+    return { ids: this.masked ? ids.subarray(0, length) : ids };
+  }
+
+  private get masked(): boolean {
+    return this.config.input.kind === 'tokens' && this.config.input.maskZero;
+  }
+
+  /** Sorted label scores for each id sequence, from one batched forward pass. */
+  private probabilities(sequences: Int32Array[]): LabelScore[][] {
+    // A fully masked single step stands for a text without tokens.
+    const steps = Math.max(1, ...sequences.map((ids) => ids.length));
+    const batch = new Int32Array(sequences.length * steps);
+    sequences.forEach((ids, row) => batch.set(ids, row * steps));
+    const output = tf.tidy(() =>
+      predict(this.config, this.weights, { tokens: tf.tensor2d(batch, [sequences.length, steps], 'int32') }).dataSync(),
+    );
+    const units = this.config.output.units;
+    return sequences.map((_, row) => {
+      const scores: LabelScore[] =
+        this.config.output.activation === 'sigmoid'
+          ? [
+              { label: this.labels[1], score: output[row] },
+              { label: this.labels[0], score: 1 - output[row] },
+            ]
+          : this.labels.map((label, k) => ({ label, score: output[row * units + k] }));
+      return scores.sort((a, b) => b.score - a.score);
+    });
+  }
+
+  private explain(text: string, ids: Int32Array, label: string, score: number): TokenContribution[] {
+    const spans = this.vectorizer.tokens(text);
+    if (spans.length === 0) return [];
+    const variants = spans.map((_, position) => {
+      const without = new Int32Array(ids.length - (this.masked ? 1 : 0));
+      let k = 0;
+      for (let i = 0; i < ids.length; i++) if (i !== position) without[k++] = ids[i];
+      return without;
+    });
+    const occluded = this.probabilities(variants);
+    return spans.map((span, position) => ({
+      token: span.token,
+      start: span.start,
+      end: span.end,
+      contribution: score - occluded[position].find((s) => s.label === label)!.score,
+    }));
+  }
+}
+
+function describe(manifest: ArtifactModelJson, config: ModelConfig, vectorizer: TextVectorizer): ModelInfo {
+  const quantizations = new Set(manifest.weightsManifest[0].weights.map((w) => w.quantization?.dtype ?? 'float32'));
+  return {
+    id: manifest.weightsSha256.slice(0, 12),
+    labels: manifest.labels,
+    config,
+    vocabularySize: vectorizer.vocabulary.length,
+    sequenceLength: vectorizer.config.sequenceLength,
+    quantization: [...quantizations].join('+'),
+    training: manifest.training ?? null,
+    createdAt: manifest.createdAt,
+  };
+}

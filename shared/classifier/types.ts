@@ -1,0 +1,40 @@
+/** One label's probability, in the `[{label, score}]` shape of Workers AI and transformers.js. */
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+/** How much one token moved the top label's score (occlusion: score − score without it). */
+export interface TokenContribution {
+  token: string;
+  /** UTF-16 offsets into the text as given: `text.slice(start, end)` is what the user typed. */
+  start: number;
+  end: number;
+  contribution: number;
+}
+
+export interface Classification {
+  label: string;
+  score: number;
+  /** Every label, highest score first. */
+  scores: LabelScore[];
+  /** Present when asked for with `explain`. */
+  tokens?: TokenContribution[];
+}
+
+export interface ClassifyOptions {
+  explain?: boolean;
+}
+
+/** What a loaded model tells about itself (the worker's `GET /v1/model`). */
+export interface ModelInfo {
+  /** First 12 hex digits of the weights' sha256: changes whenever the model does. */
+  id: string;
+  labels: string[];
+  config: unknown;
+  vocabularySize: number;
+  sequenceLength: number;
+  quantization: string;
+  training: unknown;
+  createdAt: string;
+}

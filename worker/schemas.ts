@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { API_ERROR_CODES } from './api-error';
+import type { Limits } from './limits';
+
+/**
+ * The request and answer schemas of the API. `openapi.ts` turns them into
+ * the OpenAPI document, the classify route parses requests with them and
+ * the tests check real answers with the document: one source of truth.
+ */
+
+/**
+ * The two request shapes of `POST /v1/classify`, with the deployment's
+ * limits as `maxItems` and `maxLength`, so the document states them too.
+ *
+ * @example
+ * ```ts
+ * const { one } = classifyRequestSchemas(DEFAULT_LIMITS);
+ * one.parse({ text: 'Great film', top_k: 1 }); // { text: 'Great film', top_k: 1 }
+ * ```
+ */
+export function classifyRequestSchemas(limits: Limits) {
+  // Building them costs about half a millisecond, parsing far less; limits
+  // are fixed per deployment, so build once per isolate.
+  const key = `${limits.maxTexts}/${limits.maxTextChars}`;
+  if (built?.key !== key) built = { key, schemas: buildClassifyRequestSchemas(limits) };
+  return built.schemas;
+}
+
+let built: { key: string; schemas: ReturnType<typeof buildClassifyRequestSchemas> } | undefined;
+
+function buildClassifyRequestSchemas(limits: Limits) {
+  const text = z
+    .string()
+    .max(limits.maxTextChars, {
+      error: (issue) =>
+        `is ${(issue.input as string).length} characters long; MAX_TEXT_CHARS allows ${limits.maxTextChars}`,
+    })
+    .regex(/\S/, { error: 'is empty; send at least one character that is not whitespace' })
+    .meta({ description: 'Text to classify. Length counts UTF-16 code units, like the token offsets.' });
+  const options = {
+    top_k: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Keep only the k best labels in `scores` (default: every label).' }),
+    threshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .meta({ description: 'Leave labels scoring below this out of `scores` (default 0). `label` and `score` stay the best label.' }),
+    explain: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Add `tokens`: how much each token moved the top score (occlusion). Default false.' }),
+  };
+  const one = z.strictObject({ text, ...options });
+  const many = z.strictObject({
+    texts: z
+      .array(text)
+      .min(1)
+      .max(limits.maxTexts, {
+        error: (issue) => `holds ${(issue.input as unknown[]).length} texts; MAX_TEXTS allows ${limits.maxTexts}`,
+      })
+      .meta({ description: 'Texts to classify together; `results` keeps their order.' }),
+    ...options,
+  });
+  return { one, many, request: z.xor([one, many]) };
+}
+
+export const labelScoreSchema = z.strictObject({
+  label: z.string(),
+  score: z.number().min(0).max(1),
+});
+
+export const tokenContributionSchema = z.strictObject({
+  token: z.string().meta({ description: 'The token as the model saw it (lower-cased, standardized).' }),
+  start: z.int().min(0).meta({ description: 'UTF-16 offset of the token in the text as sent.' }),
+  end: z.int().min(0).meta({ description: '`text.slice(start, end)` is what the user typed.' }),
+  contribution: z.number().meta({
+    description: 'Top score minus the top score with this token deleted: positive pushed towards `label`.',
+  }),
+});
+
+export const classificationSchema = z.strictObject({
+  label: z.string().meta({ description: 'The best label.' }),
+  score: z.number().min(0).max(1).meta({ description: 'Its probability.' }),
+  scores: z.array(labelScoreSchema).meta({ description: 'Labels from highest score to lowest, after top_k and threshold.' }),
+  tokens: z.array(tokenContributionSchema).optional().meta({ description: 'With explain: every token, in text order.' }),
+});
+
+export const classifyResponseSchema = z.strictObject({
+  model: z.string().meta({ description: 'Id of the model that answered: the first 12 hex digits of its sha256.' }),
+  results: z.array(classificationSchema).meta({ description: 'One per text, in request order.' }),
+});
+
+export const modelResponseSchema = z.strictObject({
+  id: z.string(),
+  labels: z.array(z.string()),
+  config: z.record(z.string(), z.unknown()).meta({ description: 'Architecture: embedding, BiLSTM layers, output.' }),
+  vocabulary_size: z.int().min(1),
+  sequence_length: z.int().min(1),
+  quantization: z.string().meta({ description: 'Storage of the weights: float32, float16, uint8 or a mix like float16+uint8.' }),
+  training: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Data set, epochs and metrics of the training run.' }),
+  created_at: z.iso.datetime(),
+});
+
+export const healthResponseSchema = z.strictObject({
+  status: z.literal('ok'),
+  model: z.string().meta({ description: 'Id of the loaded model.' }),
+});
+
+export const errorResponseSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(API_ERROR_CODES),
+    message: z.string(),
+  }),
+});
+
+export type ClassifyResponse = z.infer<typeof classifyResponseSchema>;
+export type ModelResponse = z.infer<typeof modelResponseSchema>;
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
