@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensor } from '../../shared/artifact/named-tensor';
+import type { ModelConfig } from '../../shared/model/config';
+import { forward, type ModelWeights } from '../../shared/model/forward';
+import { parameterSpecs } from '../../shared/model/parameters';
+import { createModelWeights, readModelWeights } from '../../shared/model/weights';
+import { createRandom, shuffleInPlace } from '../../shared/random';
+import type { EpochMetrics, Metrics } from '../report/types';
+import { loadCheckpoint, saveCheckpoint, type CheckpointContext, type LoopState } from './checkpoint';
+import { batchRows, makeBatch, type EncodedData } from './encoded-data';
+import { evaluate } from './evaluate';
+import { crossEntropy } from './loss';
+import { epochProgress } from './progress';
+import { TrainingError } from '../errors';
+
+export interface FitOptions {
+  config: ModelConfig;
+  train: EncodedData;
+  validation: EncodedData;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Share dropped from the embedded inputs and the recurrent output; 0 turns dropout off. */
+  dropout: number;
+  /** Clip the gradients' global norm to this; null leaves them alone. */
+  clipNorm: number | null;
+  /** Stop after this many epochs without a lower validation loss. */
+  patience: number;
+  initialWeights: NamedTensor[];
+  checkpointDir: string;
+  checkpointContext: CheckpointContext;
+  /** Continue from the checkpoint in `checkpointDir`, if there is one. */
+  resume: boolean;
+  /** Must equal the checkpoint's for a resume: guards against resuming with other data or options. */
+  fingerprint: string;
+  /** Polled after every step: true makes the loop checkpoint where it stands and return. */
+  interrupted?: () => boolean;
+  /** Called after each epoch, e.g. to print its figures. */
+  onEpoch?: (record: EpochRecord) => void;
+  /** Draw a progress bar. @default true */
+  progress?: boolean;
+}
+
+export interface EpochRecord extends EpochMetrics {
+  validation: Metrics;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+export interface FitResult {
+  /** The best epoch's weights (lowest validation loss), as early stopping restores them. */
+  weights: NamedTensor[];
+  history: EpochRecord[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** The loop stopped on request; a checkpoint holds where it was. */
+  interrupted: boolean;
+}
+
+/** Each epoch's order depends only on the seed and the epoch, so a resumed run repeats it. */
+function epochOrder(count: number, seed: number, epoch: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return shuffleInPlace(order, createRandom((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0));
+}
+
+/** Rows the batch got right, and how many it scored: texts, or real timesteps when tagging. */
+function countCorrect(config: ModelConfig, logits: Float32Array, labels: Int32Array, weights?: Float32Array) {
+  const units = config.output.units;
+  let correct = 0;
+  let scored = 0;
+  for (let row = 0; row < labels.length; row++) {
+    if (weights && weights[row] === 0) continue;
+    let predicted = 0;
+    if (config.output.activation === 'sigmoid') predicted = logits[row] > 0 ? 1 : 0;
+    else for (let k = 1; k < units; k++) if (logits[row * units + k] > logits[row * units + predicted]) predicted = k;
+    correct += predicted === labels[row] ? 1 : 0;
+    scored++;
+  }
+  return { correct, scored };
+}
+
+function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number | null): tf.NamedTensorMap {
+  if (clipNorm === null) return grads;
+  const norm = Math.sqrt(Object.values(grads).reduce((sum, g) => sum + tf.sum(tf.square(g)).dataSync()[0], 0));
+  if (norm <= clipNorm) return grads;
+  return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, clipNorm / norm)]));
+}
+
+/**
+ * Trains the model with Adam on shuffled mini-batches, scores the validation
+ * split after every epoch, keeps the best epoch (early stopping on validation
+ * loss) and checkpoints after every epoch, so that `resume` continues a run
+ * to exactly the weights an uninterrupted run reaches.
+ *
+ * @example
+ * const result = await fit({ config: TUTORIAL_MODEL, train, validation, epochs: 5, batchSize: 32, ... });
+ * result.history[result.bestEpoch - 1].valAccuracy; // 0.85
+ */
+export async function fit(options: FitOptions): Promise<FitResult> {
+  const { config, train, validation, batchSize, epochs } = options;
+  const specs = parameterSpecs(config);
+  const weights: ModelWeights = createModelWeights(config, options.initialWeights, true);
+  const variables = specs.map((spec) => weights[spec.name] as tf.Variable);
+  const optimizer = tf.train.adam(options.learningRate);
+  const stepsPerEpoch = Math.ceil(train.count / batchSize);
+
+  let state: LoopState = {
+    epoch: 0,
+    step: 0,
+    history: [],
+    best: null,
+    epochsWithoutImprovement: 0,
+    running: { lossSum: 0, correct: 0, scored: 0, batches: 0 },
+    fingerprint: options.fingerprint,
+  };
+  let bestWeights: NamedTensor[] | null = null;
+
+  const checkpoint = options.resume ? await loadCheckpoint(options.checkpointDir) : null;
+  if (checkpoint) {
+    if (checkpoint.state.fingerprint !== options.fingerprint) {
+      throw new TrainingError(
+        `${options.checkpointDir}: the checkpoint was made with other data or options; resume with the same command, or start afresh without --resume`,
+      );
+    }
+    state = checkpoint.state;
+    bestWeights = checkpoint.bestWeights;
+    const byName = new Map(checkpoint.weights.map((t) => [t.name, t]));
+    specs.forEach((spec, i) => variables[i].assign(tf.tensor(byName.get(spec.name)!.values, spec.shape)));
+    await optimizer.setWeights(
+      checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) })),
+    );
+    const o = optimizer as any; let a1 = Math.fround(0.9), a2 = Math.fround(0.999);
+    for (let i = 0; i < o.iterations_; i++) { a1 = Math.fround(a1 * Math.fround(0.9)); a2 = Math.fround(a2 * Math.fround(0.999)); }
+    o.accBeta1.assign(tf.scalar(a1)); o.accBeta2.assign(tf.scalar(a2));
+  }
+
+  const writeCheckpoint = async () => {
+    const optimizerWeights = await optimizer.getWeights();
+    const optimizerTensors = await Promise.all(
+      optimizerWeights.map(async (w, i) => ({
+        // Adam matches its moments to variables by position; the index keeps that order.
+        name: `${String(i).padStart(3, '0')}/${w.name}`,
+        shape: w.tensor.shape,
+        values: Float32Array.from(await w.tensor.data()),
+      })),
+    );
+    await saveCheckpoint(options.checkpointDir, options.checkpointContext, {
+      state,
+      weights: await readModelWeights(config, weights),
+      optimizer: optimizerTensors,
+      bestWeights,
+    });
+  };
+
+  let interrupted = false;
+  let stoppedEarly = false;
+  while (state.epoch < epochs && !stoppedEarly) {
+    const order = epochOrder(train.count, options.seed, state.epoch);
+    const bar = options.progress === false ? null : epochProgress({ epoch: state.epoch + 1, epochs, steps: stepsPerEpoch, firstStep: state.step });
+    const started = performance.now();
+    let examplesThisRun = 0;
+    for (; state.step < stepsPerEpoch; state.step++) {
+      const rows = batchRows(order, state.step, batchSize);
+      const dropoutSeed = (options.seed * 100_003 + state.epoch * 10_007 + state.step) >>> 0;
+      const { loss, correct, scored } = tf.tidy(() => {
+        const batch = makeBatch(config, train, rows);
+        let logits: tf.Tensor | null = null;
+        const { value, grads } = tf.variableGrads(() => {
+          logits = tf.keep(
+            forward(config, weights, batch.input, options.dropout > 0 ? { dropout: { rate: options.dropout, seed: dropoutSeed } } : {}),
+          );
+          return crossEntropy(config, logits, batch.labels, batch.weights);
+        }, variables);
+        const clipped = clipByGlobalNorm(grads, options.clipNorm);
+        optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
+        return {
+          loss: value.dataSync()[0],
+          ...countCorrect(
+            config,
+            logits!.dataSync() as Float32Array,
+            batch.labels.dataSync() as Int32Array,
+            batch.weights?.dataSync() as Float32Array | undefined,
+          ),
+        };
+      });
+      if (!Number.isFinite(loss)) {
+        throw new TrainingError(`training diverged: loss is ${loss} at epoch ${state.epoch + 1}, step ${state.step + 1}; lower --lr or set --clip-norm`);
+      }
+      const running = state.running;
+      running.lossSum += loss;
+      running.batches++;
+      running.correct += correct;
+      running.scored += scored;
+      examplesThisRun += rows.length;
+      bar?.update({
+        step: state.step + 1,
+        loss: running.lossSum / running.batches,
+        accuracy: running.correct / running.scored,
+        examplesPerSecond: examplesThisRun / ((performance.now() - started) / 1000),
+      });
+      if (options.interrupted?.()) {
+        state.step++;
+        interrupted = true;
+        break;
+      }
+    }
+    bar?.stop();
+    if (interrupted) break;
+
+    const seconds = (performance.now() - started) / 1000;
+    const scored = evaluate(config, weights, validation).metrics;
+    const record: EpochRecord = {
+      epoch: state.epoch + 1,
+      loss: state.running.lossSum / state.running.batches,
+      accuracy: state.running.correct / state.running.scored,
+      valLoss: scored.loss,
+      valAccuracy: scored.accuracy,
+      validation: scored,
+      seconds,
+      examplesPerSecond: examplesThisRun / seconds,
+    };
+    state.history.push(record);
+    if (!state.best || record.valLoss < state.best.valLoss) {
+      state.best = { epoch: record.epoch, valLoss: record.valLoss };
+      state.epochsWithoutImprovement = 0;
+      bestWeights = await readModelWeights(config, weights);
+    } else {
+      state.epochsWithoutImprovement++;
+    }
+    stoppedEarly = state.epochsWithoutImprovement >= options.patience && state.epoch + 1 < epochs;
+    state.epoch++;
+    state.step = 0;
+    state.running = { lossSum: 0, correct: 0, scored: 0, batches: 0 };
+    options.onEpoch?.(record);
+    await writeCheckpoint();
+  }
+  if (interrupted) await writeCheckpoint();
+
+  const result: FitResult = {
+    weights: bestWeights ?? (await readModelWeights(config, weights)),
+    history: state.history as EpochRecord[],
+    bestEpoch: state.best?.epoch ?? 0,
+    stoppedEarly,
+    interrupted,
+  };
+  optimizer.dispose();
+  for (const variable of variables) variable.dispose();
+  return result;
+}
