@@ -23,6 +23,11 @@ let simdModule: Promise<WebAssembly.Module> | undefined;
  */
 export async function startNodeBackend(options?: StartWasmBackendOptions): Promise<void> {
   if (!hookRegistered) {
+    // Node resolves tfjs-core to its CommonJS bundle, which has no gradients;
+    // startWasmBackend imports them from the unbundled ES modules, which Node
+    // reads only with this hook. Those modules are a second copy of tfjs-core's
+    // code (vitest and workerd load one; see vitest.config.ts), harmless
+    // because tfjs keeps the engine and its registries in globals.
     register('./tfjs-core-sources-hook.mjs', import.meta.url);
     hookRegistered = true;
   }
