@@ -34,6 +34,18 @@ const integerList = (value: string) =>
   });
 const nameList = (value: string) => value.split(',').map((name) => name.trim());
 
+/** File-system errors the user can fix, in words; the error's path says where. */
+const FILE_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'part of the path is a file, not a folder',
+  EEXIST: 'a file is in the way of a folder of that name',
+  EISDIR: 'a folder is in the way of a file of that name',
+};
+
 export function buildCommand(): Command {
   return new Command('train')
     .description(
@@ -150,13 +162,15 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${(error as Error).message}`);
       return 1;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-      const path = (error as NodeJS.ErrnoException).path ?? flags.out;
-      console.error(`error: cannot write ${path}: ${code === 'ENOSPC' ? 'the disk is full' : 'permission denied'}`);
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code !== undefined && code in FILE_PROBLEMS) {
+      console.error(`error: ${path ?? flags.out}: ${FILE_PROBLEMS[code]}`);
       return 1;
     }
-    throw error;
+    // A bug, not bad input: the stack is for the report. (Thrown on, it would pass through
+    // the wasm backend's uncaughtException hook, which prints its whole minified source.)
+    console.error(`internal error, please report it with the command line: ${(error as Error).stack ?? error}`);
+    return 70;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -5,6 +5,8 @@
  * curve and test report. `cli.ts` turns flags into {@link TrainingRun}.
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeArtifact, encodeArtifact, type EncodedArtifact } from '../shared/artifact';
 import type { NamedTensor } from '../shared/artifact/named-tensor';
@@ -13,7 +15,7 @@ import type { ModelConfig } from '../shared/model/config';
 import { countParameters } from '../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../shared/model/weights';
 import type { LoadDatasetOptions } from './data/load-dataset';
-import { writeArtifactDir, writeFileAtomic } from './io/atomic-write';
+import { replaceArtifactDir, writeFileAtomic } from './io/atomic-write';
 import type { EncodedData } from './loop/encoded-data';
 import { evaluate, type Evaluation } from './loop/evaluate';
 import { fit, type EpochRecord, type FitResult } from './loop/fit';
@@ -58,9 +60,13 @@ export interface TrainingOutcome {
 /** Runs the pipeline. Resolves when the artifact and reports are written. */
 export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   const { recipe, log } = run;
-  await startNodeBackend();
+  // An output folder that cannot be written should stop the run now, not after its first epoch.
+  await mkdir(run.out, { recursive: true });
+  await access(run.out, constants.W_OK);
 
+  // Data first: its errors should not wait for the backend to start.
   const data = run.task === 'cumsum' ? cumulativeSumData(recipe.model, run.seed) : await prepareTextData(run);
+  await startNodeBackend();
   const model = data.model;
   log(
     `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test?.count ?? 0} test; ` +
@@ -138,7 +144,7 @@ async function writeOutputs(
   artifact: EncodedArtifact,
   test: TrainingOutcome['test'],
 ): Promise<void> {
-  await writeArtifactDir(join(run.out, 'model'), artifact);
+  await replaceArtifactDir(join(run.out, 'model'), artifact);
   const predictedIds = (evaluation: Evaluation) => {
     const units = data.labels.length === 2 ? 1 : data.labels.length;
     return Int32Array.from({ length: evaluation.labels.length }, (_, row) => {

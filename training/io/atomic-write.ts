@@ -56,6 +56,49 @@ export async function writeArtifactDir(dir: string, artifact: EncodedArtifact): 
 }
 
 /**
+ * `dir` and the two folders {@link replaceArtifactDir} writes beside it: if a
+ * process dies between its renames, `dir` is absent and the new artifact (or
+ * the old one) is in one of the others.
+ *
+ * @example
+ * ```ts
+ * artifactDirVersions('runs/imdb/model'); // ['runs/imdb/model', 'runs/imdb/model.incoming', 'runs/imdb/model.outgoing']
+ * ```
+ */
+export function artifactDirVersions(dir: string): [current: string, incoming: string, outgoing: string] {
+  return [dir, `${dir}.incoming`, `${dir}.outgoing`];
+}
+
+/**
+ * Replaces the artifact folder `dir` as a whole, so that a `kill -9` at any
+ * instant leaves `dir` absent, the complete old artifact or the complete new
+ * one, never a mixture: the new artifact is written in full beside it, then
+ * the old folder is renamed away and the new one into place. Leftovers of an
+ * interrupted call are removed by the next.
+ *
+ * @throws ArtifactError when `artifact` is itself inconsistent; nothing changes then
+ *
+ * @example
+ * ```ts
+ * await replaceArtifactDir('runs/imdb/model', await encodeArtifact({ tensors, modelTopology, vocabulary, labels }));
+ * ```
+ */
+export async function replaceArtifactDir(dir: string, artifact: EncodedArtifact): Promise<void> {
+  const [, incoming, outgoing] = artifactDirVersions(dir);
+  await rm(incoming, { recursive: true, force: true });
+  await writeArtifactDir(incoming, artifact);
+  await rm(outgoing, { recursive: true, force: true });
+  try {
+    await rename(dir, outgoing);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await rename(incoming, dir);
+  await syncDirectories([dirname(dir)]);
+  await rm(outgoing, { recursive: true, force: true });
+}
+
+/**
  * Reads and verifies the artifact in `dir`, as written by `writeArtifactDir`.
  *
  * @throws ArtifactError `missing_file` when a file is absent, `invalid_manifest`

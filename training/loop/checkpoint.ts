@@ -1,10 +1,9 @@
-import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeArtifact } from '../../shared/artifact/encode-artifact';
 import type { NamedTensor } from '../../shared/artifact/named-tensor';
 import type { ModelConfig } from '../../shared/model/config';
 import type { EpochMetrics } from '../report/types';
-import { readArtifactDir, writeArtifactDir } from '../io/atomic-write';
+import { artifactDirVersions, readArtifactDir, replaceArtifactDir } from '../io/atomic-write';
 
 /** Where the loop stands: enough to continue as if it had never stopped. */
 export interface LoopState {
@@ -24,7 +23,7 @@ export interface LoopState {
 export interface Checkpoint {
   state: LoopState;
   weights: NamedTensor[];
-  /** Adam's iteration count and moments, in the order of the model's variables. */
+  /** Adam's step count and moments, as `Adam.state()` gives them. */
   optimizer: NamedTensor[];
   bestWeights: NamedTensor[] | null;
 }
@@ -35,9 +34,7 @@ export interface CheckpointContext {
   labels: string[];
 }
 
-const CURRENT = 'checkpoint';
-const INCOMING = 'checkpoint.incoming';
-const OUTGOING = 'checkpoint.outgoing';
+const CHECKPOINT = 'checkpoint';
 
 const prefixed = (prefix: string, tensors: NamedTensor[]) => tensors.map((t) => ({ ...t, name: `${prefix}/${t.name}` }));
 const unprefixed = (prefix: string, tensors: NamedTensor[]) =>
@@ -45,9 +42,8 @@ const unprefixed = (prefix: string, tensors: NamedTensor[]) =>
 
 /**
  * Writes a checkpoint so that a `kill -9` at any instant leaves a complete
- * one: the new checkpoint is written in full beside the old, then the two
- * folders swap by renames. A checkpoint is an ordinary artifact (float32,
- * sha256-verified) whose training metadata holds the loop state.
+ * one (see `replaceArtifactDir`). A checkpoint is an ordinary artifact
+ * (float32, sha256-verified) whose training metadata holds the loop state.
  */
 export async function saveCheckpoint(dir: string, context: CheckpointContext, checkpoint: Checkpoint): Promise<void> {
   const artifact = await encodeArtifact({
@@ -61,12 +57,7 @@ export async function saveCheckpoint(dir: string, context: CheckpointContext, ch
     labels: context.labels,
     training: { checkpoint: checkpoint.state },
   });
-  await rm(join(dir, INCOMING), { recursive: true, force: true });
-  await writeArtifactDir(join(dir, INCOMING), artifact);
-  await rm(join(dir, OUTGOING), { recursive: true, force: true });
-  if (await exists(join(dir, CURRENT))) await rename(join(dir, CURRENT), join(dir, OUTGOING));
-  await rename(join(dir, INCOMING), join(dir, CURRENT));
-  await rm(join(dir, OUTGOING), { recursive: true, force: true });
+  await replaceArtifactDir(join(dir, CHECKPOINT), artifact);
 }
 
 /**
@@ -75,13 +66,12 @@ export async function saveCheckpoint(dir: string, context: CheckpointContext, ch
  */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   let newest: Checkpoint | null = null;
-  for (const name of [CURRENT, INCOMING, OUTGOING]) {
-    if (!(await exists(join(dir, name)))) continue;
+  for (const version of artifactDirVersions(join(dir, CHECKPOINT))) {
     let decoded;
     try {
-      decoded = await readArtifactDir(join(dir, name));
+      decoded = await readArtifactDir(version);
     } catch {
-      continue; // incomplete: a crash while it was being written
+      continue; // absent, or incomplete: a crash while it was being written
     }
     const state = (decoded.modelJson.training as { checkpoint: LoopState }).checkpoint;
     const best = unprefixed('best', decoded.tensors);
@@ -95,11 +85,4 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
     if (!newest || progress(candidate) > progress(newest)) newest = candidate;
   }
   return newest;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -5,6 +5,7 @@ import { forward, type ModelWeights } from '../../shared/model/forward';
 import { parameterSpecs } from '../../shared/model/parameters';
 import { createModelWeights, readModelWeights } from '../../shared/model/weights';
 import { createRandom, shuffleInPlace } from '../../shared/random';
+import { Adam } from './adam';
 import type { EpochMetrics, Metrics } from '../report/types';
 import { loadCheckpoint, saveCheckpoint, type CheckpointContext, type LoopState } from './checkpoint';
 import { batchRows, makeBatch, type EncodedData } from './encoded-data';
@@ -102,7 +103,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const specs = parameterSpecs(config);
   const weights: ModelWeights = createModelWeights(config, options.initialWeights, true);
   const variables = specs.map((spec) => weights[spec.name] as tf.Variable);
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = new Adam(weights as Record<string, tf.Variable>, { learningRate: options.learningRate });
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
 
   let state: LoopState = {
@@ -127,35 +128,25 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     bestWeights = checkpoint.bestWeights;
     const byName = new Map(checkpoint.weights.map((t) => [t.name, t]));
     specs.forEach((spec, i) => variables[i].assign(tf.tensor(byName.get(spec.name)!.values, spec.shape)));
-    await optimizer.setWeights(
-      checkpoint.optimizer.map((t) => ({ name: t.name, tensor: tf.tensor(t.values, t.shape) })),
-    );
-    const o = optimizer as any; let a1 = Math.fround(0.9), a2 = Math.fround(0.999);
-    for (let i = 0; i < o.iterations_; i++) { a1 = Math.fround(a1 * Math.fround(0.9)); a2 = Math.fround(a2 * Math.fround(0.999)); }
-    o.accBeta1.assign(tf.scalar(a1)); o.accBeta2.assign(tf.scalar(a2));
+    try {
+      optimizer.restore(checkpoint.optimizer);
+    } catch (error) {
+      throw new TrainingError(`${options.checkpointDir}: ${(error as Error).message}; start afresh without --resume`);
+    }
   }
 
-  const writeCheckpoint = async () => {
-    const optimizerWeights = await optimizer.getWeights();
-    const optimizerTensors = await Promise.all(
-      optimizerWeights.map(async (w, i) => ({
-        // Adam matches its moments to variables by position; the index keeps that order.
-        name: `${String(i).padStart(3, '0')}/${w.name}`,
-        shape: w.tensor.shape,
-        values: Float32Array.from(await w.tensor.data()),
-      })),
-    );
-    await saveCheckpoint(options.checkpointDir, options.checkpointContext, {
+  const writeCheckpoint = async () =>
+    saveCheckpoint(options.checkpointDir, options.checkpointContext, {
       state,
       weights: await readModelWeights(config, weights),
-      optimizer: optimizerTensors,
+      optimizer: await optimizer.state(),
       bestWeights,
     });
-  };
 
   let interrupted = false;
-  let stoppedEarly = false;
-  while (state.epoch < epochs && !stoppedEarly) {
+  // A function of the saved state, so that a run resumed after it stopped early stays stopped.
+  const stoppedEarly = () => state.epochsWithoutImprovement >= options.patience && state.epoch < epochs;
+  while (state.epoch < epochs && !stoppedEarly()) {
     const order = epochOrder(train.count, options.seed, state.epoch);
     const bar = options.progress === false ? null : epochProgress({ epoch: state.epoch + 1, epochs, steps: stepsPerEpoch, firstStep: state.step });
     const started = performance.now();
@@ -173,7 +164,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           return crossEntropy(config, logits, batch.labels, batch.weights);
         }, variables);
         const clipped = clipByGlobalNorm(grads, options.clipNorm);
-        optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: clipped[v.name] })));
+        optimizer.applyGradients(Object.fromEntries(specs.map((spec, i) => [spec.name, clipped[variables[i].name]])));
         return {
           loss: value.dataSync()[0],
           ...countCorrect(
@@ -228,7 +219,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     } else {
       state.epochsWithoutImprovement++;
     }
-    stoppedEarly = state.epochsWithoutImprovement >= options.patience && state.epoch + 1 < epochs;
     state.epoch++;
     state.step = 0;
     state.running = { lossSum: 0, correct: 0, scored: 0, batches: 0 };
@@ -241,7 +231,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     weights: bestWeights ?? (await readModelWeights(config, weights)),
     history: state.history as EpochRecord[],
     bestEpoch: state.best?.epoch ?? 0,
-    stoppedEarly,
+    stoppedEarly: stoppedEarly(),
     interrupted,
   };
   optimizer.dispose();

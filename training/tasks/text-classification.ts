@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../../shared/model/config';
 import { TextVectorizer } from '../../shared/text';
 import { ACL_IMDB_TARBALL, downloadToCache } from '../data/download';
-import type { Example } from '../data/examples';
+import { DataFormatError, type Example } from '../data/examples';
 import { collectLabels, encodeLabels } from '../data/labels';
 import { loadDataset, type Dataset } from '../data/load-dataset';
 import { splitValidation } from '../data/splits';
@@ -26,14 +26,15 @@ export async function prepareTextData(run: TrainingRun): Promise<PreparedData> {
   if (dataset.skipped.count > 0) {
     run.log(`skipped ${dataset.skipped.count} bad rows, e.g.:\n  ${dataset.skipped.reasons.join('\n  ')}`);
   }
+  // Before splitting: an empty or single-class data set gets its own message, not a split error.
+  const labelIds = labelsOf(dataset.train, source);
   const extra = async (path: string) => (await loadDataset(path, run.dataOptions)).train;
   const validationGiven = run.validation ? await extra(run.validation) : dataset.validation;
   const { train, validation } = validationGiven
     ? { train: dataset.train, validation: validationGiven }
-    : splitValidation(dataset.train, { seed: run.seed, fraction: run.validationSplit });
+    : splitForValidation(dataset.train, run, source);
   const testExamples = run.test ? await extra(run.test) : dataset.test;
 
-  const labelIds = collectLabels(train);
   const labels = run.labelNames ?? labelIds;
   if (labels.length !== labelIds.length) {
     throw new TrainingError(`--label-names gives ${labels.length} names, but the data has ${labelIds.length} labels (${labelIds.join(', ')})`);
@@ -63,4 +64,22 @@ export async function prepareTextData(run: TrainingRun): Promise<PreparedData> {
     vectorizer,
     dataSha256: dataset.sha256,
   };
+}
+
+function labelsOf(examples: Example[], source: string): string[] {
+  try {
+    return collectLabels(examples);
+  } catch (error) {
+    if (!(error instanceof DataFormatError)) throw error;
+    throw new DataFormatError(`${source}: ${error.message}`);
+  }
+}
+
+function splitForValidation(examples: Example[], run: TrainingRun, source: string): { train: Example[]; validation: Example[] } {
+  try {
+    return splitValidation(examples, { seed: run.seed, fraction: run.validationSplit });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new TrainingError(`${source}: ${error.message}; use more data, another --validation-split, or a --validation file`);
+  }
 }
