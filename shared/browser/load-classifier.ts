@@ -1,0 +1,53 @@
+import { MODEL_JSON_FILE, WEIGHTS_FILE } from '../artifact';
+import { startBrowserBackend } from '../backend/browser';
+import { Classifier } from '../classifier';
+
+/** The wasm binary's file name, as the static build lays it out next to the script. */
+export const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
+
+export interface LoadClassifierOptions {
+  /**
+   * The folder holding `model.json` and `weights.bin` (a training run's
+   * `model/`). Default: `model/` next to `bilstm-edge.js`.
+   */
+  modelUrl?: string | URL;
+  /** The tfjs wasm SIMD binary. Default: `tfjs-backend-wasm-simd.wasm` next to `bilstm-edge.js`. */
+  wasmUrl?: string | URL;
+}
+
+/**
+ * Loads the classifier into this page: starts the tfjs wasm backend, then
+ * fetches, verifies (sha256, shapes) and loads the model. Everything runs
+ * in the browser afterwards; `classify` makes no network call.
+ *
+ * @throws Error naming the URL that could not be fetched; ArtifactError or
+ *   ModelMismatchError for a corrupt or inconsistent model
+ *
+ * @example
+ * ```ts
+ * import { loadClassifier } from './bilstm-edge/bilstm-edge.js';
+ *
+ * const classifier = await loadClassifier();
+ * classifier.classify(['A moving, beautifully acted film.'], { explain: true });
+ * // [{ label: 'positive', score: 0.93, scores: [...], tokens: [{ token: 'a', start: 0, end: 1, contribution: 0.01 }, ...] }]
+ * ```
+ */
+export async function loadClassifier(options: LoadClassifierOptions = {}): Promise<Classifier> {
+  const here = new URL('./', import.meta.url);
+  const modelFolder = new URL(String(options.modelUrl ?? new URL('model/', here)));
+  if (!modelFolder.pathname.endsWith('/')) modelFolder.pathname += '/';
+  const [, modelJson, weights] = await Promise.all([
+    startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here) }),
+    download(new URL(MODEL_JSON_FILE, modelFolder)).then((response) => response.json()),
+    download(new URL(WEIGHTS_FILE, modelFolder)).then((response) => response.arrayBuffer()),
+  ]);
+  return Classifier.load(modelJson, weights);
+}
+
+async function download(url: URL): Promise<Response> {
+  const response = await fetch(url).catch((error: unknown) => {
+    throw new Error(`could not fetch ${url}: ${(error as Error).message}`, { cause: error });
+  });
+  if (!response.ok) throw new Error(`could not fetch ${url}: HTTP ${response.status}`);
+  return response;
+}

@@ -1,0 +1,79 @@
+/**
+ * The demo page at `/` of a real `wrangler dev`, in headless chromium: the
+ * user types a review and sees the label, the score bar and the words that
+ * drove the answer, all agreeing with what the API answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClassifyResult } from 'bilstm-edge/client';
+import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
+import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
+
+const REVIEW = 'Not bad at all! The acting is superb, the story is moving, and I loved every minute of it.';
+
+let dev: WranglerDev | undefined;
+let browser: Chromium | undefined;
+
+describe.skipIf(skipBrowserTests)('the demo page', () => {
+  beforeAll(async () => {
+    [dev, browser] = await Promise.all([WranglerDev.start(), launchChromium()]);
+  }, WRANGLER_STARTUP_TIMEOUT_MS + 30_000);
+
+  afterAll(async () => {
+    await Promise.all([browser?.close(), dev?.stop()]);
+  });
+
+  it('shows the label, a score bar as wide as the score and the highlighted words, as the API answers', async () => {
+    const page = await browser!.context.newPage();
+    const seen = watchPage(page);
+    await page.goto(dev!.origin);
+    await expect.poll(() => page.locator('#model').textContent()).toMatch(/^Model [0-9a-f]{12}: labels negative, positive/);
+
+    await page.locator('#text').fill(REVIEW);
+    await page.getByRole('button', { name: 'Classify' }).click();
+    await page.locator('#result').waitFor({ state: 'visible' });
+
+    const expected = await apiResult(REVIEW);
+    expect(await page.locator('#label').textContent()).toBe(expected.label);
+    expect(await page.locator('#score').textContent()).toBe(`${(expected.score * 100).toFixed(1)}%`);
+    const bar = (await page.locator('.bar').boundingBox())!;
+    // The fill's width animates for 0.2 s.
+    const fillShare = async () => (await page.locator('#bar-fill').boundingBox())!.width / bar.width;
+    await expect.poll(fillShare, { timeout: 2_000 }).toBeCloseTo(expected.score, 2);
+
+    const marks = page.locator('#tokens mark');
+    expect(await marks.allTextContents()).toEqual(expected.tokens!.map((t) => REVIEW.slice(t.start, t.end)));
+    expect(await page.locator('#tokens').textContent()).toBe(REVIEW);
+    // Colour follows the sign of each word's contribution: green towards the label, red away.
+    const colours = await marks.evaluateAll((elements) => elements.map((e) => getComputedStyle(e).backgroundColor));
+    colours.forEach((colour, k) => {
+      const [red, green] = colour.match(/\d+/g)!.map(Number);
+      expect(expected.tokens![k].contribution >= 0 ? green > red : red > green).toBe(true);
+    });
+    expect(await page.locator('#scores li').allTextContents()).toEqual(
+      expected.scores.map((s) => `${s.label}: ${(s.score * 100).toFixed(1)}%`),
+    );
+
+    await saveScreenshot(page, 'demo');
+    expect(seen).toEqual({ errors: [], dialogs: [] });
+  });
+
+  it('shows the API’s error message for an empty text', async () => {
+    const page = await browser!.context.newPage();
+    await page.goto(dev!.origin);
+    await page.locator('#text').fill('   ');
+    // The textarea is `required`, so the button would not submit; the submit event itself still reaches the script.
+    await page.locator('#form').dispatchEvent('submit');
+    await expect.poll(() => page.locator('#error').textContent()).toMatch(/^empty_text: text is empty/);
+    expect(await page.locator('#error').isVisible()).toBe(true);
+  });
+});
+
+async function apiResult(text: string): Promise<ClassifyResult> {
+  const response = await dev!.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ text, explain: true }),
+  });
+  const { model, results } = (await response.json()) as { model: string; results: ClassifyResult[] };
+  return { ...results[0], model };
+}

@@ -1,0 +1,96 @@
+/**
+ * In-browser mode (`npm run build:browser`) on the example page
+ * `worker/examples/in-browser/`, in headless chromium under a CSP that
+ * allows only the site itself and 'wasm-unsafe-eval': the model runs in the
+ * page, makes no request once loaded, and scores as the worker does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Classification } from '../../shared/classifier';
+import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
+import { startExampleSite, type ExampleSite } from '../support/example-site';
+import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
+
+const TEXTS = [
+  'One of the best films I have seen in years. The acting is superb and I loved every minute of it.',
+  'A dull, tedious mess. The plot is stupid and the dialogue is awful. A complete waste of time.',
+  'Not bad at all, I loved it!',
+  // More tokens than the model's sequence length: cut, as in the worker.
+  'The first half drags and the jokes fall flat, yet the last act is so moving, so well acted and so beautifully shot that I left the cinema delighted and have thought about it every day since, which few films manage.',
+  'Ünïcödé — “quotes”, émojis 🎬 and <b>tags</b> too',
+  '!!! ???',
+];
+const TOLERANCE = 1e-5;
+
+let dev: WranglerDev | undefined;
+let site: ExampleSite | undefined;
+let browser: Chromium | undefined;
+
+describe.skipIf(skipBrowserTests)('in-browser mode', () => {
+  beforeAll(async () => {
+    dev = await WranglerDev.start();
+    [site, browser] = await Promise.all([startExampleSite({ workerOrigin: dev.origin }), launchChromium()]);
+  }, WRANGLER_STARTUP_TIMEOUT_MS + 60_000);
+
+  afterAll(async () => {
+    await Promise.all([browser?.close(), site?.close(), dev?.stop()]);
+  });
+
+  it('scores every text as the worker does, within 1e-5, explanations included', async () => {
+    const page = await browser!.context.newPage();
+    const seen = watchPage(page);
+    await page.goto(site!.inBrowserUrl);
+    // A string, not a function: vitest would rewrite a function's `import()` for Node.
+    const inBrowser: { model: string; results: Classification[] } = await page.evaluate(`(async () => {
+      const { loadClassifier } = await import(${JSON.stringify(`${site!.inBrowserUrl}bilstm-edge/bilstm-edge.js`)});
+      const classifier = await loadClassifier();
+      return { model: classifier.info.id, results: classifier.classify(${JSON.stringify(TEXTS)}, { explain: true }) };
+    })()`);
+    const worker = await workerAnswer(TEXTS);
+
+    expect(inBrowser.model).toBe(worker.model);
+    expect(inBrowser.results).toHaveLength(TEXTS.length);
+    inBrowser.results.forEach((got, index) => {
+      const want = worker.results[index];
+      expect(got.label).toBe(want.label);
+      expect(got.scores.map((s) => s.label)).toEqual(want.scores.map((s) => s.label));
+      got.scores.forEach((s, k) => expect(Math.abs(s.score - want.scores[k].score)).toBeLessThanOrEqual(TOLERANCE));
+      expect(got.tokens!.map(({ token, start, end }) => [token, start, end])).toEqual(want.tokens!.map(({ token, start, end }) => [token, start, end]));
+      got.tokens!.forEach((t, k) => expect(Math.abs(t.contribution - want.tokens![k].contribution)).toBeLessThanOrEqual(TOLERANCE));
+    });
+    // Both labels occur, so agreeing on them means something.
+    expect(new Set(worker.results.map((r) => r.label))).toEqual(new Set(['positive', 'negative']));
+    expect(seen).toEqual({ errors: [], dialogs: [] });
+  });
+
+  it('runs the example page without a request once the model is loaded', async () => {
+    const page = await browser!.context.newPage();
+    const seen = watchPage(page);
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(site!.inBrowserUrl);
+    const worker = await workerAnswer([TEXTS[0]]);
+    await expect.poll(() => page.locator('#model').textContent(), { timeout: 20_000 }).toBe(
+      `Model ${worker.model} loaded: negative, positive.`,
+    );
+    expect(requests.every((url) => url.startsWith(site!.server.origin))).toBe(true);
+    const loadRequests = requests.length;
+
+    await page.locator('#text').fill(TEXTS[0]);
+    await page.getByRole('button', { name: 'Classify' }).click();
+    const [want] = worker.results;
+    await expect.poll(() => page.locator('#result').textContent()).toBe(`${want.label}, ${(want.score * 100).toFixed(1)}%`);
+    expect(requests).toHaveLength(loadRequests);
+    await saveScreenshot(page, 'in-browser');
+    expect(seen).toEqual({ errors: [], dialogs: [] });
+  });
+});
+
+async function workerAnswer(texts: string[]): Promise<{ model: string; results: Classification[] }> {
+  const response = await dev!.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ texts, explain: true }),
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+}

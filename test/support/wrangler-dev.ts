@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** How long `wrangler dev` may take to bundle, start workerd and load the model. */
+export const WRANGLER_STARTUP_TIMEOUT_MS = 90_000;
+
+/**
+ * A real `wrangler dev` of this repository's worker on a free port of
+ * 127.0.0.1, offline (`CLOUDFLARE_CF_FETCH_ENABLED=false`), ready once
+ * `/healthz` answers 200, with its local state in a temp folder.
+ *
+ * @example
+ * ```ts
+ * const dev = await WranglerDev.start();
+ * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"8759d327b99f"}
+ * await dev.stop();
+ * ```
+ */
+export class WranglerDev {
+  private output = '';
+  private exit: string | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    /** e.g. `http://127.0.0.1:41234` */
+    readonly origin: string,
+    private readonly stateDir: string,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.on('exit', (code, signal) => (this.exit = `exited with ${signal ?? `code ${code}`}`));
+  }
+
+  static async start(): Promise<WranglerDev> {
+    const [port, inspectorPort] = [await freePort(), await freePort()];
+    // Local state (R2, caches) goes to a temp folder, not into the work tree.
+    const stateDir = await mkdtemp(join(tmpdir(), 'bilstm-edge-e2e-'));
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/wrangler'),
+      ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', stateDir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so that stopping it stops workerd too.
+        detached: true,
+      },
+    );
+    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir);
+    try {
+      await dev.waitUntilHealthy();
+    } catch (error) {
+      await dev.stop();
+      throw error;
+    }
+    return dev;
+  }
+
+  /** Polls /healthz, which answers 200 only once the model is loaded. */
+  private async waitUntilHealthy(): Promise<void> {
+    const deadline = Date.now() + WRANGLER_STARTUP_TIMEOUT_MS;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      if (this.exit !== undefined) throw this.failure(`wrangler dev ${this.exit} before /healthz answered`);
+      try {
+        const response = await fetch(`${this.origin}/healthz`, { signal: AbortSignal.timeout(5_000) });
+        if (response.ok) return;
+        last = `${response.status} ${await response.text()}`;
+      } catch (error) {
+        last = String(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw this.failure(`/healthz did not answer 200 within ${WRANGLER_STARTUP_TIMEOUT_MS} ms (last: ${last})`);
+  }
+
+  /** An error carrying the end of wrangler's output, which usually says what went wrong. */
+  failure(message: string): Error {
+    return new Error(`${message}\n--- wrangler dev output ---\n${this.output.slice(-8_000)}`);
+  }
+
+  fetch(path: string, init?: RequestInit): Promise<Response> {
+    return fetch(`${this.origin}${path}`, init);
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.child.pid;
+    if (this.exit === undefined && pid !== undefined) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      const signalGroup = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, signal);
+        } catch {
+          // The group is already gone.
+        }
+      };
+      signalGroup('SIGTERM');
+      const killLater = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killLater);
+    }
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
