@@ -79,6 +79,7 @@ export function buildCommand(): Command {
     .option('--clip-norm <norm>', 'clip the global gradient norm to this', positive)
     .option('--patience <n>', 'stop after this many epochs without a lower validation loss', integer(1))
     .addOption(new Option('--quantization <dtype>', 'how the exported weights are stored').choices(['uint8', 'float16', 'float32']))
+    .addOption(new Option('--engine <engine>', 'the recurrence: the fused WebAssembly SIMD kernel, or the tfjs-core reference path').choices(['kernel', 'reference']).default('kernel'))
     .option('--seed <n>', 'seed for the split, the initial weights, shuffling and dropout', integer(0), 42)
     .option('--out <dir>', 'output folder: model/, metrics.json, learning-curve.svg, test-report.md and the checkpoint', 'runs/latest')
     .option('--resume', 'continue from the checkpoint in --out (same data and flags)', false)
@@ -147,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     labelNames: flags.labelNames,
     cacheDir: flags.cacheDir,
     seed: flags.seed,
+    engine: flags.engine,
     out: flags.out,
     resume: flags.resume,
     progress: flags.progress,

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { decodeArtifact, encodeArtifact, type EncodedArtifact } from '../shared/artifact';
 import type { NamedTensor } from '../shared/artifact/named-tensor';
 import { startNodeBackend } from '../shared/backend/node';
+import { startNodeBilstmKernel } from '../shared/kernels/bilstm/node';
+import { setRecurrenceEngine, type RecurrenceEngine } from '../shared/model/ops/recurrence-engine';
 import type { ModelConfig } from '../shared/model/config';
 import { countParameters } from '../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../shared/model/weights';
@@ -42,6 +44,8 @@ export interface TrainingRun {
   labelNames?: string[];
   cacheDir?: string;
   seed: number;
+  /** The fused wasm kernel (fast), or the tfjs-core reference path it is tested against. */
+  engine: RecurrenceEngine;
   out: string;
   resume: boolean;
   progress: boolean;
@@ -67,6 +71,8 @@ export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   // Data first: its errors should not wait for the backend to start.
   const data = run.task === 'cumsum' ? cumulativeSumData(recipe.model, run.seed) : await prepareTextData(run);
   await startNodeBackend();
+  if (run.engine === 'kernel') await startNodeBilstmKernel();
+  setRecurrenceEngine(run.engine);
   const model = data.model;
   log(
     `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test?.count ?? 0} test; ` +

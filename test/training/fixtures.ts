@@ -92,6 +92,7 @@ export function tinyRun(
     dataOptions: {},
     validationSplit: 0.2,
     seed: 7,
+    engine: 'kernel',
     resume: false,
     progress: false,
     command: 'test',

@@ -190,6 +190,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         accuracy: running.correct / running.scored,
         examplesPerSecond: examplesThisRun / ((performance.now() - started) / 1000),
       });
+      // Training is synchronous; without yielding, neither Ctrl-C nor the progress bar's timer would run until the epoch ends.
+      await new Promise((resolve) => setImmediate(resolve));
       if (options.interrupted?.()) {
         state.step++;
         interrupted = true;

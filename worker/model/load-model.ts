@@ -1,5 +1,6 @@
 import { ArtifactError } from '../../shared/artifact';
 import { startWorkerdBackend } from '../../shared/backend/workerd';
+import { startWorkerdBilstmKernel } from '../../shared/kernels/bilstm/workerd';
 import { Classifier } from '../../shared/classifier';
 import { ApiError } from '../api-error';
 import type { Bindings } from '../bindings';
@@ -62,6 +63,7 @@ function sourceOrUnavailable(env: Bindings, bundled: ModelFiles): ModelSource {
 async function load(source: ModelSource): Promise<Classifier> {
   try {
     await startWorkerdBackend();
+    await startWorkerdBilstmKernel();
     const { modelJson, weights } = await source.read();
     return await Classifier.load(modelJson, weights);
   } catch (error) {

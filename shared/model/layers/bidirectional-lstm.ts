@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
-import { bidirectionalRecurrence, type TimeMask } from '../ops/bidirectional-recurrence';
+import type { TimeMask } from '../ops/bidirectional-recurrence';
 import { matMul } from '../ops/mat-mul';
+import { recurrence } from '../ops/recurrence-engine';
 
 /** One direction's tensors in Keras' layout: gates i, f, c, o along the last axis. */
 export interface LstmWeights {
@@ -69,7 +70,7 @@ export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstm
     batch,
     8 * units,
   ]) as tf.Tensor3D;
-  const states = bidirectionalRecurrence(projected, recurrent, mask);
+  const states = recurrence(projected, recurrent, mask);
   if (returnSequences) {
     const [fwd, bwd] = tf.split(states, 2, 2);
     const merged = merge(fwd, bwd, mergeMode);

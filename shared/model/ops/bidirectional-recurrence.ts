@@ -152,6 +152,32 @@ function timeAlignedStates(states: tf.Tensor[], units: number): tf.Tensor3D {
   return tf.tensor3d(swapBackwardTime(stepAligned, states.length, batch, units, 1), [states.length, batch, 2 * units]);
 }
 
+/** Sizes of one layer's recurrence: T timesteps, B rows, H units per direction. */
+export interface RecurrenceShape {
+  steps: number;
+  batch: number;
+  units: number;
+}
+
+/**
+ * Reads T, B and H off the recurrence's inputs.
+ *
+ * @throws Error when `projected` is not [T, B, 8H] and `recurrent` not [2H, 8H]
+ *
+ * @example
+ * recurrenceShape(tf.zeros([100, 32, 512]), tf.zeros([128, 512])); // { steps: 100, batch: 32, units: 64 }
+ */
+export function recurrenceShape(projected: tf.Tensor3D, recurrent: tf.Tensor2D): RecurrenceShape {
+  const [steps, batch, gateWidth] = projected.shape;
+  const units = gateWidth / 8;
+  if (!Number.isInteger(units) || recurrent.shape[0] !== 2 * units || recurrent.shape[1] !== gateWidth) {
+    throw new Error(
+      `bidirectionalRecurrence: projected [${projected.shape}] and recurrent [${recurrent.shape}] do not fit: expected [T, B, 8H] and [2H, 8H]`,
+    );
+  }
+  return { steps, batch, units };
+}
+
 /**
  * Runs a bidirectional LSTM layer's recurrence over a whole sequence.
  *
@@ -171,13 +197,8 @@ export function bidirectionalRecurrence(
   recurrent: tf.Tensor2D,
   mask: TimeMask | null,
 ): tf.Tensor3D {
-  const [steps, batch, gateWidth] = projected.shape;
-  const units = gateWidth / 8;
-  if (!Number.isInteger(units) || recurrent.shape[0] !== 2 * units || recurrent.shape[1] !== gateWidth) {
-    throw new Error(
-      `bidirectionalRecurrence: projected [${projected.shape}] and recurrent [${recurrent.shape}] do not fit: expected [T, B, 8H] and [2H, 8H]`,
-    );
-  }
+  const { steps, batch, units } = recurrenceShape(projected, recurrent);
+  const gateWidth = 8 * units;
   const stepInputs = () =>
     stepTensors(swapBackwardTime(projected.dataSync() as Float32Array, steps, batch, units, 4), steps, batch, gateWidth);
 

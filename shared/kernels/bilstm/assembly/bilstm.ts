@@ -1,0 +1,548 @@
+/**
+ * One bidirectional LSTM layer's recurrence, forward and backward (BPTT),
+ * over a whole sequence in one call, in WebAssembly SIMD (AssemblyScript).
+ *
+ * Same data as `shared/model/ops/bidirectional-recurrence.ts`, the reference:
+ * `projected` [T, B, 8H] time-aligned with gate-major columns
+ * `[i_f i_b | f_f f_b | c_f c_b | o_f o_b]`, `recurrent` [2H, 8H]
+ * block-diagonal, an optional 0/1 mask [T·B], states [T, B, 2H] out.
+ *
+ * Inside, each direction runs on its own, with its own [H, 4H] block of the
+ * recurrent weights: the block-diagonal matrix's zero blocks would double the
+ * arithmetic. Every row is padded from H to Hp (a multiple of 8) with zero
+ * weights, so the SIMD loops have no tails and the padding lanes stay 0.
+ *
+ * The caller (kernel.ts) never computes an address: it asks for a plan
+ * (`planForward` / `planBackward`), which grows the memory as needed, then
+ * writes its inputs and reads its outputs at the offsets the `*Offset`
+ * functions give, all valid until the next plan. Nothing persists between
+ * calls but the memory's size.
+ *
+ * The record a training forward pass leaves for the backward pass, per
+ * direction, step and batch row: `[i f g o | c | h]`, 6·Hp floats, the
+ * activated gates and the state after the step (masking applied).
+ */
+
+// The current plan: sizes, then byte offsets of its buffers.
+let steps: i32 = 0;
+let batch: i32 = 0;
+let units: i32 = 0;
+/** Units rounded up to a multiple of 8. */
+let padded: i32 = 0;
+/** Record slots per direction: T when keeping history for BPTT, else 2 (current and previous step). */
+let slots: i32 = 0;
+
+let recurrentAt: usize = 0;
+let projectedAt: usize = 0;
+let maskAt: usize = 0;
+let statesAt: usize = 0;
+let recordAt: usize = 0;
+let dStatesAt: usize = 0;
+let dProjectedAt: usize = 0;
+let dRecurrentAt: usize = 0;
+/** One direction's recurrent block [Hp, 4Hp] (forward), or its transpose [4Hp, Hp] (backward). */
+let packedAt: usize = 0;
+/** The gradient of one direction's block, [Hp, 4Hp]. */
+let dPackedAt: usize = 0;
+/** A record step of zeros: the state before the first step. */
+let zeroAt: usize = 0;
+let dhAt: usize = 0;
+let dcAt: usize = 0;
+let dzAt: usize = 0;
+/** The previous step's h transposed, [Hp, B], for dW = Σ h_prevᵀ·dz. */
+let hTransposedAt: usize = 0;
+
+/** Largest memory asked for, in bytes: 4 GiB, the most wasm32 can address. */
+const MEMORY_LIMIT: i64 = 1 << 32;
+
+let planEnd: i64 = 0;
+
+function reserve(floats: i64): usize {
+  const at = planEnd;
+  planEnd = (planEnd + floats * 4 + 15) & ~15;
+  return <usize>at;
+}
+
+function startPlan(stepCount: i32, batchSize: i32, unitCount: i32): void {
+  steps = stepCount;
+  batch = batchSize;
+  units = unitCount;
+  padded = (unitCount + 7) & ~7;
+  planEnd = 16; // offset 0 is never handed out
+}
+
+/** Grows the memory to hold the plan; false when it cannot. */
+function finishPlan(): bool {
+  if (planEnd > MEMORY_LIMIT) return false;
+  const pages = <i32>((planEnd + 0xffff) >> 16);
+  const have = memory.size();
+  return pages <= have || memory.grow(pages - have) >= 0;
+}
+
+function recordRowWidth(): i32 {
+  return 6 * padded;
+}
+
+/**
+ * Lays out a forward pass of T steps, B rows, H units. `keepHistory` keeps
+ * every step's record for a backward pass (training); without it the record
+ * holds two steps per direction. Returns 0 when the memory cannot grow enough.
+ */
+export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keepHistory: bool): i32 {
+  startPlan(stepCount, batchSize, unitCount);
+  const t = <i64>stepCount;
+  const b = <i64>batchSize;
+  const h = <i64>unitCount;
+  const hp = <i64>padded;
+  slots = keepHistory ? stepCount : 2;
+  recurrentAt = reserve(2 * h * 8 * h);
+  projectedAt = reserve(t * b * 8 * h);
+  maskAt = reserve(t * b);
+  statesAt = reserve(t * b * 2 * h);
+  packedAt = reserve(hp * 4 * hp);
+  zeroAt = reserve(b * 6 * hp);
+  recordAt = reserve(2 * <i64>slots * b * 6 * hp);
+  return finishPlan() ? 1 : 0;
+}
+
+/** Lays out the backward pass of the forward pass planned with the same sizes and `keepHistory`. */
+export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i32 {
+  startPlan(stepCount, batchSize, unitCount);
+  const t = <i64>stepCount;
+  const b = <i64>batchSize;
+  const h = <i64>unitCount;
+  const hp = <i64>padded;
+  slots = stepCount;
+  recurrentAt = reserve(2 * h * 8 * h);
+  maskAt = reserve(t * b);
+  dStatesAt = reserve(t * b * 2 * h);
+  recordAt = reserve(2 * t * b * 6 * hp);
+  dProjectedAt = reserve(t * b * 8 * h);
+  dRecurrentAt = reserve(2 * h * 8 * h);
+  packedAt = reserve(4 * hp * hp);
+  dPackedAt = reserve(hp * 4 * hp);
+  zeroAt = reserve(b * 6 * hp);
+  dhAt = reserve(b * hp);
+  dcAt = reserve(b * hp);
+  dzAt = reserve(b * 4 * hp);
+  hTransposedAt = reserve(hp * b);
+  return finishPlan() ? 1 : 0;
+}
+
+export function recurrentOffset(): usize {
+  return recurrentAt;
+}
+export function projectedOffset(): usize {
+  return projectedAt;
+}
+export function maskOffset(): usize {
+  return maskAt;
+}
+export function statesOffset(): usize {
+  return statesAt;
+}
+export function recordOffset(): usize {
+  return recordAt;
+}
+/** Floats in the record of the current plan. */
+export function recordLength(): i32 {
+  return 2 * slots * batch * recordRowWidth();
+}
+export function dStatesOffset(): usize {
+  return dStatesAt;
+}
+export function dProjectedOffset(): usize {
+  return dProjectedAt;
+}
+export function dRecurrentOffset(): usize {
+  return dRecurrentAt;
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic
+
+/**
+ * e^x to about 1 ulp (Cephes expf), x clamped to [−87, 88] where 2^n stays
+ * a normal float. pmin/pmax and the 1.5·2^23 rounding trick stand in for
+ * min/max/nearest/trunc_sat, which V8 expands to several instructions each
+ * (NaN and saturation rules that cannot arise here).
+ */
+@inline
+function exp4(x: v128): v128 {
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.0)), f32x4.splat(-87.0));
+  // t = 1.5·2^23 + 127 + n with n = round(x / ln2): adding 1.5·2^23 rounds
+  // to an integer, and t's low mantissa bits hold 127 + n, the exponent of 2^n.
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12583039.0));
+  const n = f32x4.sub(t, f32x4.splat(12583039.0));
+  // x − n·ln2 in two parts (Cody–Waite), exact for |n| ≤ 128.
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  return f32x4.mul(y, i32x4.shl(t, 23));
+}
+
+@inline
+function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+/** tanh(x) = 2σ(2x) − 1, as the reference computes it. */
+@inline
+function tanh4(x: v128): v128 {
+  return f32x4.sub(f32x4.mul(sigmoid4(f32x4.add(x, x)), f32x4.splat(2.0)), f32x4.splat(1.0));
+}
+
+/** a·(1 − a): σ′ written with σ. */
+@inline
+function sigmoidSlope4(a: v128): v128 {
+  return f32x4.mul(a, f32x4.sub(f32x4.splat(1.0), a));
+}
+
+/** 1 − a²: tanh′ written with tanh. */
+@inline
+function tanhSlope4(a: v128): v128 {
+  return f32x4.sub(f32x4.splat(1.0), f32x4.mul(a, a));
+}
+
+/**
+ * C[rows, cols] += A[rows, depth] · M[depth, cols]; strides in floats, cols a
+ * multiple of 8. Tiles of 4 rows × 8 columns keep 8 accumulators in
+ * registers; the column tile is the outer loop, so its slice of M stays in
+ * L1 while every row passes over it.
+ */
+function multiplyAccumulate(
+  c: usize,
+  cStride: i32,
+  a: usize,
+  aStride: i32,
+  m: usize,
+  mStride: i32,
+  rows: i32,
+  depth: i32,
+  cols: i32,
+): void {
+  const cs = <usize>cStride << 2;
+  const as = <usize>aStride << 2;
+  const ms = <usize>mStride << 2;
+  for (let j = 0; j < cols; j += 8) {
+    const mj = m + (<usize>j << 2);
+    let row = 0;
+    for (; row + 4 <= rows; row += 4) {
+      const c0 = c + <usize>row * cs + (<usize>j << 2);
+      const c1 = c0 + cs;
+      const c2 = c1 + cs;
+      const c3 = c2 + cs;
+      let s00 = v128.load(c0);
+      let s01 = v128.load(c0, 16);
+      let s10 = v128.load(c1);
+      let s11 = v128.load(c1, 16);
+      let s20 = v128.load(c2);
+      let s21 = v128.load(c2, 16);
+      let s30 = v128.load(c3);
+      let s31 = v128.load(c3, 16);
+      let ap = a + <usize>row * as;
+      let mp = mj;
+      for (let k = 0; k < depth; k++) {
+        const w0 = v128.load(mp);
+        const w1 = v128.load(mp, 16);
+        let x = v128.load32_splat(ap);
+        s00 = f32x4.add(s00, f32x4.mul(x, w0));
+        s01 = f32x4.add(s01, f32x4.mul(x, w1));
+        x = v128.load32_splat(ap + as);
+        s10 = f32x4.add(s10, f32x4.mul(x, w0));
+        s11 = f32x4.add(s11, f32x4.mul(x, w1));
+        x = v128.load32_splat(ap + 2 * as);
+        s20 = f32x4.add(s20, f32x4.mul(x, w0));
+        s21 = f32x4.add(s21, f32x4.mul(x, w1));
+        x = v128.load32_splat(ap + 3 * as);
+        s30 = f32x4.add(s30, f32x4.mul(x, w0));
+        s31 = f32x4.add(s31, f32x4.mul(x, w1));
+        ap += 4;
+        mp += ms;
+      }
+      v128.store(c0, s00);
+      v128.store(c0, s01, 16);
+      v128.store(c1, s10);
+      v128.store(c1, s11, 16);
+      v128.store(c2, s20);
+      v128.store(c2, s21, 16);
+      v128.store(c3, s30);
+      v128.store(c3, s31, 16);
+    }
+    // Left-over rows (all of them at batch 1): 4 partial sums per column
+    // vector over consecutive k, so the additions do not wait on each other.
+    for (; row < rows; row++) {
+      const c0 = c + <usize>row * cs + (<usize>j << 2);
+      let s0 = v128.load(c0);
+      let s1 = v128.load(c0, 16);
+      let t0 = f32x4.splat(0);
+      let t1 = f32x4.splat(0);
+      let u0 = f32x4.splat(0);
+      let u1 = f32x4.splat(0);
+      let v0 = f32x4.splat(0);
+      let v1 = f32x4.splat(0);
+      let ap = a + <usize>row * as;
+      let mp = mj;
+      let k = 0;
+      for (; k + 4 <= depth; k += 4) {
+        let x = v128.load32_splat(ap);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(mp)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(mp, 16)));
+        x = v128.load32_splat(ap, 4);
+        t0 = f32x4.add(t0, f32x4.mul(x, v128.load(mp + ms)));
+        t1 = f32x4.add(t1, f32x4.mul(x, v128.load(mp + ms, 16)));
+        x = v128.load32_splat(ap, 8);
+        u0 = f32x4.add(u0, f32x4.mul(x, v128.load(mp + 2 * ms)));
+        u1 = f32x4.add(u1, f32x4.mul(x, v128.load(mp + 2 * ms, 16)));
+        x = v128.load32_splat(ap, 12);
+        v0 = f32x4.add(v0, f32x4.mul(x, v128.load(mp + 3 * ms)));
+        v1 = f32x4.add(v1, f32x4.mul(x, v128.load(mp + 3 * ms, 16)));
+        ap += 16;
+        mp += 4 * ms;
+      }
+      for (; k < depth; k++) {
+        const x = v128.load32_splat(ap);
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(mp)));
+        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(mp, 16)));
+        ap += 4;
+        mp += ms;
+      }
+      v128.store(c0, f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0)));
+      v128.store(c0, f32x4.add(f32x4.add(s1, t1), f32x4.add(u1, v1)), 16);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Layout helpers
+
+@inline
+function timeOf(direction: i32, step: i32): i32 {
+  return direction == 0 ? step : steps - 1 - step;
+}
+
+/** Byte offset of a direction's record at a step (a ring of 2 slots without history). */
+@inline
+function recordStep(direction: i32, step: i32): usize {
+  const slot = slots == steps ? step : step & 1;
+  return recordAt + (<usize>(direction * slots + slot) * <usize>batch * <usize>recordRowWidth() << 2);
+}
+
+/** The record row before the first step (all zeros) or the previous step's. */
+@inline
+function previousRecordStep(direction: i32, step: i32): usize {
+  return step > 0 ? recordStep(direction, step - 1) : zeroAt;
+}
+
+@inline
+function maskAtTime(masked: bool, time: i32, row: i32): f32 {
+  return masked ? load<f32>(maskAt + (<usize>(time * batch + row) << 2)) : 1.0;
+}
+
+/** Byte offset of column `d·H` of gate `g` in a row of 8H gate-major columns. */
+@inline
+function gateColumn(gate: i32, direction: i32): usize {
+  return <usize>((gate * 2 + direction) * units) << 2;
+}
+
+/**
+ * Copies one direction's diagonal block of `recurrent` [2H, 8H] into
+ * `packedAt`, zero-padded to [Hp, 4Hp], or to its transpose [4Hp, Hp].
+ */
+function packRecurrent(direction: i32, transposed: bool): void {
+  const hp = padded;
+  memory.fill(packedAt, 0, <usize>(4 * hp * hp) << 2);
+  for (let k = 0; k < units; k++) {
+    const from = recurrentAt + (<usize>((direction * units + k) * 8 * units) << 2);
+    for (let gate = 0; gate < 4; gate++) {
+      const source = from + gateColumn(gate, direction);
+      if (!transposed) {
+        memory.copy(packedAt + (<usize>(k * 4 * hp + gate * hp) << 2), source, <usize>units << 2);
+        continue;
+      }
+      for (let u = 0; u < units; u++) {
+        store<f32>(packedAt + (<usize>((gate * hp + u) * hp + k) << 2), load<f32>(source + (<usize>u << 2)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Forward
+
+/**
+ * One row of one step: activates the gates in place and writes c and h.
+ * i, f, o = σ(z); g = tanh(z_c); c = f·c_prev + i·g; h = o·tanh(c).
+ */
+@inline
+function cellForward(row: usize, previous: usize): void {
+  const gate = <usize>padded << 2;
+  for (let v: usize = 0; v < gate; v += 16) {
+    const i = sigmoid4(v128.load(row + v));
+    const f = sigmoid4(v128.load(row + gate + v));
+    const g = tanh4(v128.load(row + 2 * gate + v));
+    const o = sigmoid4(v128.load(row + 3 * gate + v));
+    const c = f32x4.add(f32x4.mul(f, v128.load(previous + 4 * gate + v)), f32x4.mul(i, g));
+    const h = f32x4.mul(o, tanh4(c));
+    v128.store(row + v, i);
+    v128.store(row + gate + v, f);
+    v128.store(row + 2 * gate + v, g);
+    v128.store(row + 3 * gate + v, o);
+    v128.store(row + 4 * gate + v, c);
+    v128.store(row + 5 * gate + v, h);
+  }
+}
+
+function forwardDirection(direction: i32, masked: bool): void {
+  const h = units;
+  const hp = padded;
+  const rowWidth = recordRowWidth();
+  const rowBytes = <usize>rowWidth << 2;
+  const unitBytes = <usize>h << 2;
+  const padBytes = <usize>(hp - h) << 2;
+  packRecurrent(direction, false);
+  for (let step = 0; step < steps; step++) {
+    const time = timeOf(direction, step);
+    const current = recordStep(direction, step);
+    const previous = previousRecordStep(direction, step);
+    for (let b = 0; b < batch; b++) {
+      const row = current + <usize>b * rowBytes;
+      const projected = projectedAt + (<usize>((time * batch + b) * 8 * h) << 2);
+      for (let gate = 0; gate < 4; gate++) {
+        const to = row + (<usize>(gate * hp) << 2);
+        memory.copy(to, projected + gateColumn(gate, direction), unitBytes);
+        if (padBytes) memory.fill(to + unitBytes, 0, padBytes);
+      }
+    }
+    if (step > 0) {
+      multiplyAccumulate(current, rowWidth, previous + (<usize>(5 * hp) << 2), rowWidth, packedAt, 4 * hp, batch, hp, 4 * hp);
+    }
+    for (let b = 0; b < batch; b++) {
+      const row = current + <usize>b * rowBytes;
+      const previousRow = previous + <usize>b * rowBytes;
+      if (maskAtTime(masked, time, b) != 0) {
+        cellForward(row, previousRow);
+      } else {
+        // A masked step carries c and h.
+        memory.copy(row + (<usize>(4 * hp) << 2), previousRow + (<usize>(4 * hp) << 2), <usize>(2 * hp) << 2);
+      }
+      const state = statesAt + (<usize>((time * batch + b) * 2 * h + direction * h) << 2);
+      memory.copy(state, row + (<usize>(5 * hp) << 2), unitBytes);
+    }
+  }
+}
+
+/**
+ * Runs the planned forward pass: reads `recurrent`, `projected` and, when
+ * `masked`, the mask; writes `states` and the record.
+ */
+export function forward(masked: bool): void {
+  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
+  forwardDirection(0, masked);
+  forwardDirection(1, masked);
+}
+
+// ---------------------------------------------------------------------------
+// Backward
+
+/**
+ * One unmasked row of one step, given dh (the state's total gradient) and dc
+ * (the cell's gradient from the next step):
+ *   dc_cand = dc + dh·o·(1 − tanh²c)
+ *   dz_i = dc_cand·g·i(1−i), dz_f = dc_cand·c_prev·f(1−f),
+ *   dz_c = dc_cand·i·(1−g²), dz_o = dh·tanh c·o(1−o)
+ * then dc ← dc_cand·f for the previous step and dh ← 0, to which dz·Wᵀ is added.
+ */
+@inline
+function cellBackward(row: usize, previous: usize, dh: usize, dc: usize, dz: usize): void {
+  const gate = <usize>padded << 2;
+  for (let v: usize = 0; v < gate; v += 16) {
+    const i = v128.load(row + v);
+    const f = v128.load(row + gate + v);
+    const g = v128.load(row + 2 * gate + v);
+    const o = v128.load(row + 3 * gate + v);
+    const tanhC = tanh4(v128.load(row + 4 * gate + v));
+    const dhv = v128.load(dh + v);
+    const dcCandidate = f32x4.add(v128.load(dc + v), f32x4.mul(f32x4.mul(dhv, o), tanhSlope4(tanhC)));
+    v128.store(dz + v, f32x4.mul(f32x4.mul(dcCandidate, g), sigmoidSlope4(i)));
+    v128.store(dz + gate + v, f32x4.mul(f32x4.mul(dcCandidate, v128.load(previous + 4 * gate + v)), sigmoidSlope4(f)));
+    v128.store(dz + 2 * gate + v, f32x4.mul(f32x4.mul(dcCandidate, i), tanhSlope4(g)));
+    v128.store(dz + 3 * gate + v, f32x4.mul(f32x4.mul(dhv, tanhC), sigmoidSlope4(o)));
+    v128.store(dc + v, f32x4.mul(dcCandidate, f));
+    v128.store(dh + v, f32x4.splat(0));
+  }
+}
+
+function backwardDirection(direction: i32, masked: bool): void {
+  const h = units;
+  const hp = padded;
+  const gateWidth = 4 * hp;
+  const rowWidth = recordRowWidth();
+  const rowBytes = <usize>rowWidth << 2;
+  const unitBytes = <usize>h << 2;
+  packRecurrent(direction, true);
+  memory.fill(dPackedAt, 0, <usize>(hp * gateWidth) << 2);
+  memory.fill(dhAt, 0, <usize>(batch * hp) << 2);
+  memory.fill(dcAt, 0, <usize>(batch * hp) << 2);
+  for (let step = steps - 1; step >= 0; step--) {
+    const time = timeOf(direction, step);
+    const current = recordStep(direction, step);
+    const previous = previousRecordStep(direction, step);
+    for (let b = 0; b < batch; b++) {
+      const dh = dhAt + (<usize>(b * hp) << 2);
+      const dz = dzAt + (<usize>(b * gateWidth) << 2);
+      const dState = dStatesAt + (<usize>((time * batch + b) * 2 * h + direction * h) << 2);
+      for (let u: usize = 0; u < unitBytes; u += 4) store<f32>(dh + u, load<f32>(dh + u) + load<f32>(dState + u));
+      if (maskAtTime(masked, time, b) != 0) {
+        cellBackward(current + <usize>b * rowBytes, previous + <usize>b * rowBytes, dh, dcAt + (<usize>(b * hp) << 2), dz);
+      } else {
+        // A masked step passed c and h through unchanged, so do their gradients.
+        memory.fill(dz, 0, <usize>gateWidth << 2);
+      }
+      const dProjected = dProjectedAt + (<usize>((time * batch + b) * 8 * h) << 2);
+      for (let gate = 0; gate < 4; gate++) {
+        memory.copy(dProjected + gateColumn(gate, direction), dz + (<usize>(gate * hp) << 2), unitBytes);
+      }
+    }
+    if (step == 0) continue;
+    // dh_prev += dz·Wᵀ
+    multiplyAccumulate(dhAt, hp, dzAt, gateWidth, packedAt, hp, batch, gateWidth, hp);
+    // dW += h_prevᵀ·dz
+    const previousH = previous + (<usize>(5 * hp) << 2);
+    for (let b = 0; b < batch; b++) {
+      for (let k = 0; k < hp; k++) {
+        store<f32>(
+          hTransposedAt + (<usize>(k * batch + b) << 2),
+          load<f32>(previousH + <usize>b * rowBytes + (<usize>k << 2)),
+        );
+      }
+    }
+    multiplyAccumulate(dPackedAt, gateWidth, hTransposedAt, batch, dzAt, gateWidth, hp, batch, gateWidth);
+  }
+  // Into the diagonal block of dRecurrent.
+  for (let k = 0; k < h; k++) {
+    const to = dRecurrentAt + (<usize>((direction * h + k) * 8 * h) << 2);
+    for (let gate = 0; gate < 4; gate++) {
+      memory.copy(to + gateColumn(gate, direction), dPackedAt + (<usize>(k * gateWidth + gate * hp) << 2), unitBytes);
+    }
+  }
+}
+
+/**
+ * Runs the planned backward pass: reads `recurrent`, the mask when `masked`,
+ * `dStates` and the forward pass's record; writes `dProjected` and
+ * `dRecurrent` (its off-diagonal blocks 0, see op.ts).
+ */
+export function backward(masked: bool): void {
+  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
+  memory.fill(dRecurrentAt, 0, <usize>(2 * units * 8 * units) << 2);
+  backwardDirection(0, masked);
+  backwardDirection(1, masked);
+}

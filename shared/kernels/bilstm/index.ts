@@ -1,0 +1,44 @@
+import { installRecurrenceKernel } from '../../model/ops/recurrence-engine';
+import { BilstmKernel } from './kernel';
+import { kernelRecurrence } from './op';
+
+export { BilstmKernel } from './kernel';
+export { kernelRecurrence } from './op';
+
+let startup: Promise<void> | undefined;
+
+/**
+ * Instantiates the fused BiLSTM kernel from its compiled module and makes it
+ * the model's recurrence engine (see `setRecurrenceEngine`). The caller
+ * compiles or imports the module: see `startNodeBilstmKernel` and
+ * `startWorkerdBilstmKernel`.
+ *
+ * Calls while a start is under way share it, later calls resolve at once,
+ * and a failed start may be retried.
+ *
+ * @throws TypeError when `wasmModule` is not the bilstm kernel's module
+ *
+ * @example
+ * ```ts
+ * import bilstmWasm from './build/bilstm.wasm';
+ *
+ * await startBilstmKernel(bilstmWasm);
+ * recurrenceEngine(); // 'kernel'
+ * ```
+ */
+export function startBilstmKernel(wasmModule: WebAssembly.Module): Promise<void> {
+  startup ??= start(wasmModule).catch((error: unknown) => {
+    startup = undefined;
+    throw error;
+  });
+  return startup;
+}
+
+async function start(wasmModule: WebAssembly.Module): Promise<void> {
+  if (!(wasmModule instanceof WebAssembly.Module)) {
+    throw new TypeError('startBilstmKernel: wasmModule must be a WebAssembly.Module');
+  }
+  // The kernel imports nothing: no runtime, no abort handler.
+  const instance = await WebAssembly.instantiate(wasmModule, {});
+  installRecurrenceKernel(kernelRecurrence(BilstmKernel.fromInstance(instance)));
+}

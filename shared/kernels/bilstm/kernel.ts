@@ -1,0 +1,176 @@
+import type { RecurrenceShape, TimeMask } from '../../model/ops/bidirectional-recurrence';
+
+/** What `assembly/bilstm.ts` exports; `bool` parameters are 0 or 1. */
+interface BilstmExports {
+  memory: WebAssembly.Memory;
+  planForward(steps: number, batch: number, units: number, keepHistory: number): number;
+  planBackward(steps: number, batch: number, units: number): number;
+  recurrentOffset(): number;
+  projectedOffset(): number;
+  maskOffset(): number;
+  statesOffset(): number;
+  recordOffset(): number;
+  recordLength(): number;
+  dStatesOffset(): number;
+  dProjectedOffset(): number;
+  dRecurrentOffset(): number;
+  forward(masked: number): void;
+  backward(masked: number): void;
+}
+
+const EXPORTED_FUNCTIONS = [
+  'planForward',
+  'planBackward',
+  'recurrentOffset',
+  'projectedOffset',
+  'maskOffset',
+  'statesOffset',
+  'recordOffset',
+  'recordLength',
+  'dStatesOffset',
+  'dProjectedOffset',
+  'dRecurrentOffset',
+  'forward',
+  'backward',
+] as const;
+
+export interface ForwardInputs {
+  /** [T, B, 8H], time-aligned, gate-major. */
+  projected: Float32Array;
+  /** [2H, 8H], block-diagonal, gate-major. */
+  recurrent: Float32Array;
+  /** [T·B] of 0 and 1, or null. */
+  mask: TimeMask | null;
+}
+
+export interface BackwardInputs {
+  recurrent: Float32Array;
+  mask: TimeMask | null;
+  /** d(states), [T, B, 2H]. */
+  dStates: Float32Array;
+  /** What {@link BilstmKernel.forwardRecorded} returned as `record`. */
+  record: Float32Array;
+}
+
+export interface Gradients {
+  /** [T, B, 8H]. */
+  dProjected: Float32Array;
+  /** [2H, 8H]; its off-diagonal blocks are 0 (see op.ts). */
+  dRecurrent: Float32Array;
+}
+
+/**
+ * The compiled kernel, instantiated, behind typed arrays: each call copies
+ * its inputs into the kernel's memory and its outputs out, so nothing is
+ * shared between calls but the memory's size, which grows to the largest
+ * call and is reused.
+ *
+ * The record a training forward pass hands back (the gates and states of
+ * every step) lives in JavaScript until the backward pass copies it back:
+ * a forward pass whose backward never runs then costs nothing once
+ * garbage-collected, where a record kept in the kernel's memory would need
+ * the tape to free it.
+ *
+ * @example
+ * const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(module));
+ * const states = kernel.forward({ steps: 100, batch: 1, units: 64 }, { projected, recurrent, mask: null });
+ */
+export class BilstmKernel {
+  private constructor(private readonly wasm: BilstmExports) {}
+
+  /** @throws TypeError when `instance` is not of the bilstm kernel's module */
+  static fromInstance(instance: WebAssembly.Instance): BilstmKernel {
+    const exports = instance.exports as Record<string, unknown>;
+    const missing = [
+      ...EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function'),
+      ...(exports.memory instanceof WebAssembly.Memory ? [] : ['memory']),
+    ];
+    if (missing.length > 0) {
+      throw new TypeError(`BilstmKernel: not the bilstm kernel's module: it does not export ${missing.join(', ')}`);
+    }
+    return new BilstmKernel(exports as unknown as BilstmExports);
+  }
+
+  /** The size of the kernel's memory: it grows to fit the largest call so far, then is reused. */
+  get memoryBytes(): number {
+    return this.wasm.memory.buffer.byteLength;
+  }
+
+  /** States [T, B, 2H], time-aligned, as `bidirectionalRecurrence` returns them. */
+  forward(shape: RecurrenceShape, inputs: ForwardInputs): Float32Array {
+    this.runForward(shape, inputs, false);
+    return this.states(shape);
+  }
+
+  /** The states, and the record its backward pass needs. */
+  forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; record: Float32Array } {
+    this.runForward(shape, inputs, true);
+    return { states: this.states(shape), record: this.read(this.wasm.recordOffset(), this.wasm.recordLength()) };
+  }
+
+  backward(shape: RecurrenceShape, inputs: BackwardInputs): Gradients {
+    const { steps, batch, units } = shape;
+    assertSizes(shape, inputs);
+    assertLength('dStates', inputs.dStates, steps * batch * 2 * units);
+    this.plan(shape, () => this.wasm.planBackward(steps, batch, units));
+    assertLength('record', inputs.record, this.wasm.recordLength());
+    this.write(this.wasm.recurrentOffset(), inputs.recurrent);
+    if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
+    this.write(this.wasm.dStatesOffset(), inputs.dStates);
+    this.write(this.wasm.recordOffset(), inputs.record);
+    this.wasm.backward(inputs.mask ? 1 : 0);
+    return {
+      dProjected: this.read(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
+      dRecurrent: this.read(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
+    };
+  }
+
+  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, keepHistory: boolean): void {
+    const { steps, batch, units } = shape;
+    assertSizes(shape, inputs);
+    assertLength('projected', inputs.projected, steps * batch * 8 * units);
+    this.plan(shape, () => this.wasm.planForward(steps, batch, units, keepHistory ? 1 : 0));
+    this.write(this.wasm.recurrentOffset(), inputs.recurrent);
+    this.write(this.wasm.projectedOffset(), inputs.projected);
+    if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
+    this.wasm.forward(inputs.mask ? 1 : 0);
+  }
+
+  private states({ steps, batch, units }: RecurrenceShape): Float32Array {
+    return this.read(this.wasm.statesOffset(), steps * batch * 2 * units);
+  }
+
+  private plan({ steps, batch, units }: RecurrenceShape, plan: () => number): void {
+    if (plan() !== 1) {
+      throw new RangeError(
+        `bilstm kernel: cannot grow its memory for T = ${steps}, B = ${batch}, H = ${units}; use shorter texts or smaller batches`,
+      );
+    }
+  }
+
+  // Views are taken after planning: growing the memory detaches older ones.
+  private write(offset: number, values: Float32Array): void {
+    new Float32Array(this.wasm.memory.buffer, offset, values.length).set(values);
+  }
+
+  private read(offset: number, length: number): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer, offset, length).slice();
+  }
+}
+
+function assertSizes(shape: RecurrenceShape, inputs: { recurrent: Float32Array; mask: TimeMask | null }): void {
+  for (const [name, value] of Object.entries(shape)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`bilstm kernel: ${name} must be a positive integer, got ${value}`);
+    }
+  }
+  const { steps, batch, units } = shape;
+  assertLength('recurrent', inputs.recurrent, 2 * units * 8 * units);
+  if (inputs.mask) assertLength('mask', inputs.mask, steps * batch);
+}
+
+function assertLength(name: string, values: Float32Array, expected: number): void {
+  if (values.length !== expected) {
+    throw new RangeError(`bilstm kernel: ${name} has ${values.length} values, expected ${expected}`);
+  }
+}

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-recurrence';
+import type { Recurrence } from '../../model/ops/recurrence-engine';
+import type { BilstmKernel } from './kernel';
+
+/**
+ * `bidirectionalRecurrence` on the fused kernel: same inputs, same states,
+ * same gradients, one kernel call per layer and direction pair instead of
+ * ~25 tfjs kernels per step. Data crosses between tfjs and the kernel once
+ * per call, through typed arrays.
+ *
+ * The kernel computes each direction with its own diagonal block of
+ * `recurrent`, so it insists that the off-diagonal blocks be zero (the layer
+ * builds them so), and the gradient it returns for `recurrent` is the
+ * gradient with respect to the diagonal blocks, zero elsewhere. The
+ * reference, computing with the full matrix, also fills the off-diagonal
+ * blocks of its gradient; the layer discards them, since they flow back to
+ * a constant.
+ *
+ * @example
+ * installRecurrenceKernel(kernelRecurrence(kernel));
+ */
+export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
+  return (projected, recurrent, mask) => {
+    const shape = recurrenceShape(projected, recurrent);
+    const { steps, batch, units } = shape;
+    assertMask(mask, steps * batch);
+    const weights = recurrent.dataSync() as Float32Array;
+    assertBlockDiagonal(weights, units);
+    const statesTensor = (states: Float32Array) => tf.tensor3d(states, [steps, batch, 2 * units]);
+    const inputs = (p: tf.Tensor3D) => ({ projected: p.dataSync() as Float32Array, recurrent: weights, mask });
+
+    if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
+
+    const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const { states, record } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D));
+      return {
+        value: statesTensor(states),
+        gradFunc: (dy: tf.Tensor) => {
+          const dStates = dy.dataSync() as Float32Array;
+          const { dProjected, dRecurrent } = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
+          return [tf.tensor3d(dProjected, projected.shape), tf.tensor2d(dRecurrent, recurrent.shape)];
+        },
+      };
+    });
+    return withGradient(projected, recurrent) as tf.Tensor3D;
+  };
+}
+
+function assertMask(mask: TimeMask | null, expectedLength: number): void {
+  if (!mask) return;
+  if (mask.length !== expectedLength) {
+    throw new RangeError(`bidirectionalRecurrence: the mask has ${mask.length} values, expected T·B = ${expectedLength}`);
+  }
+  const index = mask.findIndex((value) => value !== 0 && value !== 1);
+  if (index >= 0) throw new RangeError(`bidirectionalRecurrence: mask[${index}] is ${mask[index]}, expected 0 or 1`);
+}
+
+/** Rows 0..H−1 feed only forward columns (g·2H + u), rows H..2H−1 only backward ones (g·2H + H + u). */
+function assertBlockDiagonal(recurrent: Float32Array, units: number): void {
+  const width = 8 * units;
+  for (let row = 0; row < 2 * units; row++) {
+    const foreign = row < units ? units : 0; // the other direction's columns within each gate
+    for (let gate = 0; gate < 4; gate++) {
+      for (let u = 0; u < units; u++) {
+        if (recurrent[row * width + gate * 2 * units + foreign + u] !== 0) {
+          throw new RangeError(
+            'bidirectionalRecurrence (kernel engine): recurrent must be block-diagonal, one [H, 4H] block per direction; ' +
+              `recurrent[${row}][${gate * 2 * units + foreign + u}] is not 0`,
+          );
+        }
+      }
+    }
+  }
+}

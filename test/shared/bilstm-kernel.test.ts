@@ -1,0 +1,255 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startNodeBackend } from '../../shared/backend/node';
+import { BilstmKernel } from '../../shared/kernels/bilstm';
+import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
+import { TUTORIAL_MODEL, type MergeMode, type ModelConfig } from '../../shared/model/config';
+import { forward, predict } from '../../shared/model/forward';
+import { recurrence, recurrenceEngine, setRecurrenceEngine } from '../../shared/model/ops/recurrence-engine';
+import { parameterSpecs } from '../../shared/model/parameters';
+import { createModelWeights, initialWeights } from '../../shared/model/weights';
+import { createRandom } from '../../shared/random';
+import { compareModelEngines, compareRecurrenceEngines } from '../support/recurrence-engines';
+
+/**
+ * The fused WebAssembly kernel against the core-op reference (itself checked
+ * against tfjs-layers in model.test.ts): outputs to 1e-5, gradients to 1e-4
+ * relative.
+ */
+
+// Before the kernel starts, the model runs on the reference, and asking for the kernel fails.
+const engineBeforeStart = recurrenceEngine();
+const kernelRequestBeforeStart = (() => {
+  try {
+    setRecurrenceEngine('kernel');
+    return null;
+  } catch (error) {
+    return error as Error;
+  }
+})();
+
+beforeAll(async () => {
+  await startNodeBackend();
+  await startNodeBilstmKernel();
+});
+
+const VOCABULARY = 40;
+
+/**
+ * Real lengths of a padded batch: the first row half the steps (so that a
+ * batch of one is padded too), then a row of padding only, a full row, and
+ * lengths spread over 1..T.
+ */
+const raggedLengths = (batch: number, steps: number) =>
+  Array.from({ length: batch }, (_, r) => [Math.ceil(steps / 2), 0, steps][r] ?? 1 + ((r * 37) % steps));
+
+describe('engine switch', () => {
+  it('runs the reference until the kernel is loaded, and refuses an explicit request for the kernel before', () => {
+    expect(engineBeforeStart).toBe('reference');
+    expect(kernelRequestBeforeStart?.message).toMatch(/not loaded/);
+  });
+
+  it('runs the kernel once loaded, and the reference on request', () => {
+    expect(recurrenceEngine()).toBe('kernel');
+    setRecurrenceEngine('reference');
+    expect(recurrenceEngine()).toBe('reference');
+    setRecurrenceEngine('kernel');
+    expect(recurrenceEngine()).toBe('kernel');
+  });
+});
+
+describe("one layer's recurrence: kernel against reference", () => {
+  for (const steps of [1, 100]) {
+    for (const batch of [1, 32]) {
+      for (const units of [5, 64]) {
+        for (const masked of [false, true]) {
+          const lengths = masked ? raggedLengths(batch, steps) : undefined;
+          it(`T = ${steps}, B = ${batch}, H = ${units}, ${masked ? `masked, lengths ${lengths!.slice(0, 4)}…` : 'no mask'}`, () => {
+            const difference = compareRecurrenceEngines({ steps, batch, units, lengths }, steps * 1000 + batch * 10 + units);
+            expect(difference.outputError).toBeLessThan(1e-5);
+            expect(difference.projectedGradientError).toBeLessThan(1e-4);
+            expect(difference.recurrentGradientError).toBeLessThan(1e-4);
+            expect(difference.kernelOffDiagonal).toBe(0);
+          });
+        }
+      }
+    }
+  }
+});
+
+function tokenModel(recurrent: { units: number; mergeMode: MergeMode }[], maskZero: boolean): ModelConfig {
+  return {
+    input: { kind: 'tokens', vocabularySize: VOCABULARY, embeddingDim: 6, maskZero },
+    recurrent,
+    dense: [{ units: 5, activation: 'relu' }],
+    output: { activation: 'sigmoid', units: 1, perTimestep: false },
+  };
+}
+
+/** Ids from 1, then 0 (padding) past each row's length. */
+function tokens(lengths: number[], steps: number, seed: number): tf.Tensor2D {
+  const random = createRandom(seed);
+  const ids = new Int32Array(lengths.length * steps);
+  lengths.forEach((length, row) => {
+    for (let t = 0; t < length; t++) ids[row * steps + t] = 1 + Math.floor(random() * (VOCABULARY - 1));
+  });
+  return tf.tensor2d(ids, [lengths.length, steps], 'int32');
+}
+
+describe('the whole model: kernel against reference', () => {
+  for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+    for (const layers of [1, 2]) {
+      for (const masked of [false, true]) {
+        it(`${layers} layer(s), merge mode ${mergeMode}, ${masked ? 'padded batch' : 'no padding'}`, () => {
+          const config = tokenModel(
+            [
+              { units: 5, mergeMode },
+              { units: 3, mergeMode },
+            ].slice(0, layers),
+            masked,
+          );
+          const input = { tokens: tokens(masked ? [7, 4, 1, 6] : [7, 7, 7, 7], 7, 11) };
+          const difference = compareModelEngines(config, input, 5);
+          expect(difference.outputError).toBeLessThan(1e-5);
+          expect(difference.gradientError).toBeLessThan(1e-4);
+        });
+      }
+    }
+  }
+
+  it('a per-timestep head over features (returned sequences, no mask)', () => {
+    const config: ModelConfig = {
+      input: { kind: 'features', size: 2 },
+      recurrent: [{ units: 6, mergeMode: 'concat' }],
+      dense: [],
+      output: { activation: 'softmax', units: 3, perTimestep: true },
+    };
+    const random = createRandom(3);
+    const features = tf.tensor3d(Float32Array.from({ length: 3 * 10 * 2 }, () => random()), [3, 10, 2]);
+    const difference = compareModelEngines(config, { features }, 7);
+    expect(difference.outputError).toBeLessThan(1e-5);
+    expect(difference.gradientError).toBeLessThan(1e-4);
+  });
+
+  it('the tutorial model on a padded batch of 32 reviews of up to 100 tokens', () => {
+    const input = { tokens: tokens(raggedLengths(32, 100), 100, 13) };
+    const difference = compareModelEngines(
+      { ...TUTORIAL_MODEL, input: { kind: 'tokens', vocabularySize: VOCABULARY, embeddingDim: 64, maskZero: true } },
+      input,
+      9,
+    );
+    expect(difference.outputError).toBeLessThan(1e-5);
+    expect(difference.gradientError).toBeLessThan(1e-4);
+  });
+});
+
+describe('masking on the kernel (Keras mask_zero)', () => {
+  const lengths = [7, 4, 1];
+  const config = tokenModel(
+    [
+      { units: 5, mergeMode: 'concat' },
+      { units: 4, mergeMode: 'concat' },
+    ],
+    true,
+  );
+  const padded = () => tokens(lengths, 7, 23);
+  const alone = () => {
+    const ids = padded().arraySync();
+    return lengths.map((length, row) => tf.tensor2d([ids[row].slice(0, length)], [1, length], 'int32'));
+  };
+
+  it('a padded batch gives each text the answer it gets alone at its real length', () => {
+    const weights = createModelWeights(config, initialWeights(config, 9));
+    const batchOutput = predict(config, weights, { tokens: padded() }).dataSync();
+    alone().forEach((text, row) => {
+      expect(Math.abs(predict(config, weights, { tokens: text }).dataSync()[0] - batchOutput[row])).toBeLessThan(1e-6);
+    });
+  });
+
+  it('padding changes nothing in the gradients either', () => {
+    const weights = createModelWeights(config, initialWeights(config, 9), true);
+    const variables = parameterSpecs(config).map((spec) => weights[spec.name] as tf.Variable);
+    const gradsOf = (input: tf.Tensor2D) => tf.variableGrads(() => tf.sum(predict(config, weights, { tokens: input })), variables).grads;
+    const batchGrads = gradsOf(padded());
+    const perText = alone().map(gradsOf);
+    for (const variable of variables) {
+      const summed = perText.reduce((sum, grads) => tf.add(sum, grads[variable.name]), tf.zerosLike(variable));
+      const error = tf.max(tf.abs(tf.sub(batchGrads[variable.name], summed))).dataSync()[0];
+      expect(error / Math.max(tf.max(tf.abs(summed)).dataSync()[0], 1e-7)).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('bad input', () => {
+  const units = 3;
+  const projected = () => tf.zeros([4, 2, 8 * units]) as tf.Tensor3D;
+  const blockDiagonal = () =>
+    tf.tensor2d(
+      Float32Array.from({ length: 2 * units * 8 * units }, (_, i) => {
+        const row = Math.floor(i / (8 * units));
+        return row < units === (i % (8 * units)) % (2 * units) < units ? 0.1 : 0;
+      }),
+      [2 * units, 8 * units],
+    );
+
+  it('refuses a recurrent matrix that is not block-diagonal, naming an offending entry', () => {
+    const dense = tf.fill([2 * units, 8 * units], 0.1) as tf.Tensor2D;
+    expect(() => recurrence(projected(), dense, null)).toThrow(/block-diagonal.*recurrent\[0\]\[3\] is not 0/);
+  });
+
+  it('refuses a mask of the wrong length or with values other than 0 and 1', () => {
+    expect(() => recurrence(projected(), blockDiagonal(), new Float32Array(7).fill(1))).toThrow(/mask has 7 values, expected T·B = 8/);
+    const half = new Float32Array(8).fill(1);
+    half[5] = 0.5;
+    expect(() => recurrence(projected(), blockDiagonal(), half)).toThrow(/mask\[5\] is 0.5, expected 0 or 1/);
+  });
+
+  it('refuses inputs whose shapes do not fit', () => {
+    expect(() => recurrence(tf.zeros([4, 2, 8 * units]) as tf.Tensor3D, tf.zeros([2 * units, 4 * units]) as tf.Tensor2D, null)).toThrow(
+      /do not fit: expected \[T, B, 8H\] and \[2H, 8H\]/,
+    );
+  });
+
+  it('refuses a module that is not the kernel', () => {
+    const empty = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+    expect(() => BilstmKernel.fromInstance(new WebAssembly.Instance(empty))).toThrow(/not the bilstm kernel's module.*planForward/);
+  });
+});
+
+describe('resources', () => {
+  it('leaks no tensors in a forward pass or a training step on the kernel', () => {
+    const weights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), true);
+    const input = () => tokens([20, 15, 3, 20], 20, 3);
+    const optimizer = tf.train.adam(1e-3);
+    const step = () =>
+      tf.tidy(() => {
+        optimizer.minimize(() => tf.mean(tf.sigmoid(forward(TUTORIAL_MODEL, weights, { tokens: input() }))) as tf.Scalar);
+      });
+    step(); // the optimizer creates its slot variables once
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      predict(TUTORIAL_MODEL, weights, { tokens: input() });
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    step();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("the kernel's memory grows to the largest call, then is reused", async () => {
+    const binary = await readFile(new URL('../../shared/kernels/bilstm/build/bilstm.wasm', import.meta.url));
+    const kernel = BilstmKernel.fromInstance(new WebAssembly.Instance(new WebAssembly.Module(binary)));
+    const call = (steps: number) => {
+      const shape = { steps, batch: 4, units: 8 };
+      const inputs = { projected: new Float32Array(steps * 4 * 64), recurrent: new Float32Array(2 * 8 * 64), mask: null };
+      const { record } = kernel.forwardRecorded(shape, inputs);
+      kernel.backward(shape, { ...inputs, dStates: new Float32Array(steps * 4 * 16), record });
+    };
+    call(500);
+    const afterLargest = kernel.memoryBytes;
+    for (let i = 0; i < 20; i++) call(i % 2 ? 500 : 50);
+    expect(kernel.memoryBytes).toBe(afterLargest);
+    call(5000);
+    expect(kernel.memoryBytes).toBeGreaterThan(afterLargest);
+  });
+});
