@@ -1,0 +1,234 @@
+/**
+ * `npm run bench`: the tutorial model on three engines side by side, in one
+ * process, on the same wasm backend (SIMD, one thread), with the same
+ * weights:
+ *   (a) our model core on the fused WebAssembly kernel,
+ *   (b) our model core on the core-op reference recurrence,
+ *   (c) tfjs-layers' bidirectional(lstm) (stock wasm kernels plus our
+ *       UnsortedSegmentSum, so that it can train);
+ * then the worker through a real `wrangler dev`. Prints a table and writes
+ * bench/results/latest.json. A benchmark, not a test: nothing is asserted.
+ *
+ * Engines take turns run by run (in a rotating order), so that load from
+ * other processes, which this shared machine has, weighs on all alike:
+ * compare the ratios, not the absolute times.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { startNodeBackend } from '../shared/backend/node';
+import { startNodeBilstmKernel } from '../shared/kernels/bilstm/node';
+import { TUTORIAL_MODEL } from '../shared/model/config';
+import { countParameters } from '../shared/model/parameters';
+import { initialWeights } from '../shared/model/weights';
+import { createRandom } from '../shared/random';
+import { writeFileAtomic } from '../training/io/atomic-write';
+import { benchEdge, type EdgeResult } from './edge';
+import { coreEngine, layersEngine, type Batch, type BenchEngine, type EngineId } from './engines';
+import { summarize, type Summary } from './stats';
+
+const CONFIG = TUTORIAL_MODEL;
+/** IMDB's training split as the tutorial uses it: 20,000 reviews (5,000 held out), batches of 32. */
+const EPOCH_STEPS = Math.ceil(20_000 / 32);
+const RESULTS = new URL('./results/latest.json', import.meta.url).pathname;
+
+interface Row {
+  id: string;
+  label: string;
+  kind: 'infer' | 'train';
+  batch: number;
+  steps: number;
+}
+
+const ROWS: Row[] = [
+  { id: 'infer-b1-t100', label: 'inference, batch 1, T = 100', kind: 'infer', batch: 1, steps: 100 },
+  { id: 'infer-b1-t20', label: 'inference, batch 1, T = 20', kind: 'infer', batch: 1, steps: 20 },
+  { id: 'infer-b32-t100', label: 'inference, batch 32, T = 100', kind: 'infer', batch: 32, steps: 100 },
+  { id: 'train-b32-t100', label: 'training step, batch 32, T = 100', kind: 'train', batch: 32, steps: 100 },
+];
+
+interface EngineResult extends Summary {
+  /** Median of (c) over median of this engine: how many times faster than tfjs-layers. */
+  speedupOverLayers: number;
+  /** tfjs kernels dispatched by one run (tf.profile). */
+  kernelsPerRun: number;
+}
+
+const integer = (min: number) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  return parsed;
+};
+
+function randomBatch(batch: number, steps: number, seed: number): Batch {
+  const random = createRandom(seed);
+  const vocabulary = CONFIG.input.kind === 'tokens' ? CONFIG.input.vocabularySize : 0;
+  return {
+    ids: Int32Array.from({ length: batch * steps }, () => 1 + Math.floor(random() * (vocabulary - 1))),
+    labels: Int32Array.from({ length: batch }, (_, row) => row % 2),
+    batch,
+    steps,
+  };
+}
+
+function runOnce(engine: BenchEngine, row: Row, input: Batch): Promise<unknown> {
+  return row.kind === 'infer' ? Promise.resolve(engine.infer(input)) : engine.trainStep(input);
+}
+
+async function measure(row: Row, engines: BenchEngine[], runs: number, warmup: number): Promise<Record<EngineId, number[]>> {
+  const input = randomBatch(row.batch, row.steps, row.steps * 100 + row.batch);
+  const samples = Object.fromEntries(engines.map((e) => [e.id, [] as number[]])) as Record<EngineId, number[]>;
+  for (const engine of engines) for (let i = 0; i < warmup; i++) await runOnce(engine, row, input);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < engines.length; k++) {
+      const engine = engines[(i + k) % engines.length];
+      const started = performance.now();
+      await runOnce(engine, row, input);
+      samples[engine.id].push(performance.now() - started);
+    }
+  }
+  return samples;
+}
+
+async function kernelsPerRun(engine: BenchEngine, row: Row): Promise<number> {
+  const input = randomBatch(row.batch, row.steps, 1);
+  const info = await tf.profile(async () => {
+    await runOnce(engine, row, input);
+  });
+  return info.kernels.length;
+}
+
+/** Largest |p − p_layers| over a batch: the engines must compute the same model. */
+function parity(engines: BenchEngine[]): Record<string, number> {
+  const input = randomBatch(32, 100, 7);
+  const layers = engines.find((e) => e.id === 'tfjs-layers')!.infer(input);
+  return Object.fromEntries(
+    engines
+      .filter((e) => e.id !== 'tfjs-layers')
+      .map((e) => [e.id, e.infer(input).reduce((max, p, i) => Math.max(max, Math.abs(p - layers[i])), 0)]),
+  );
+}
+
+/** A 100-word review, all in ordinary vocabulary. */
+function review(words: number): string {
+  const vocabulary =
+    'the film was a wonderful story with great acting and a moving score but the plot felt slow in the middle and some scenes were dull'.split(' ');
+  return Array.from({ length: words }, (_, i) => vocabulary[(i * 7) % vocabulary.length]).join(' ');
+}
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+function printTable(results: Record<string, Record<EngineId, EngineResult>>, order: EngineId[]): void {
+  const names: Record<EngineId, string> = { kernel: '(a) kernel', reference: '(b) reference', 'tfjs-layers': '(c) tfjs-layers' };
+  const cell = (r: EngineResult, id: EngineId) =>
+    `${fmt(r.medianMs)} / ${fmt(r.p90Ms)}${id === 'tfjs-layers' ? '' : `  ${r.speedupOverLayers.toFixed(1)}×`}`.padEnd(26);
+  console.log(`\n${''.padEnd(36)}${order.map((id) => names[id].padEnd(26)).join('')}`);
+  console.log(`${'ms: p50 / p90, ×: faster than (c)'.padEnd(36)}${order.map(() => '-'.repeat(24).padEnd(26)).join('')}`);
+  for (const row of ROWS) {
+    console.log(`${row.label.padEnd(36)}${order.map((id) => cell(results[row.id][id], id)).join('')}`);
+  }
+  const train = results['train-b32-t100'];
+  const epoch = (id: EngineId) =>
+    `${((train[id].medianMs * EPOCH_STEPS) / 1000).toFixed(0)} / ${((train[id].p90Ms * EPOCH_STEPS) / 1000).toFixed(0)} s`.padEnd(26);
+  console.log(`${`s/epoch (${EPOCH_STEPS} steps, from the step)`.padEnd(36)}${order.map(epoch).join('')}`);
+  console.log(`${'tfjs kernels per run (train step)'.padEnd(36)}${order.map((id) => String(train[id].kernelsPerRun).padEnd(26)).join('')}`);
+}
+
+async function main(): Promise<void> {
+  const options = new Command('bench')
+    .description('Times the fused kernel against the core-op reference and tfjs-layers, then the worker through wrangler dev.')
+    .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
+    .option('--warmup <n>', 'untimed runs first', integer(0), 5)
+    .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
+    .option('--no-edge', 'skip the wrangler dev part')
+    .parse()
+    .opts<{ runs: number; warmup: number; edgeRequests: number; edge: boolean }>();
+
+  const loadAtStart = loadavg();
+  await startNodeBackend();
+  await startNodeBilstmKernel();
+  const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
+  const values = initialWeights(CONFIG, 1);
+  const engines = [coreEngine('kernel', CONFIG, values), coreEngine('reference', CONFIG, values), layersEngine(tfl, CONFIG, values)];
+  const order = engines.map((e) => e.id);
+
+  console.log(
+    `tutorial model (${countParameters(CONFIG).toLocaleString('en')} parameters), wasm backend (SIMD, 1 thread), ` +
+      `${options.runs} runs after ${options.warmup} warm-up, engines interleaved`,
+  );
+  console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);
+  const agreement = parity(engines);
+  console.log(`same model: max |p − p(c)| on 32 reviews: ${Object.entries(agreement).map(([id, d]) => `${id} ${d.toExponential(1)}`).join(', ')}`);
+
+  const results: Record<string, Record<EngineId, EngineResult>> = {};
+  for (const row of ROWS) {
+    process.stdout.write(`measuring ${row.label}…\n`);
+    const samples = await measure(row, engines, options.runs, options.warmup);
+    const layersMedian = summarize(samples['tfjs-layers']).medianMs;
+    const rowResults = {} as Record<EngineId, EngineResult>;
+    for (const engine of engines) {
+      const summary = summarize(samples[engine.id]);
+      rowResults[engine.id] = {
+        ...summary,
+        speedupOverLayers: layersMedian / summary.medianMs,
+        kernelsPerRun: await kernelsPerRun(engine, row),
+      };
+    }
+    results[row.id] = rowResults;
+  }
+  printTable(results, order);
+
+  let edge: EdgeResult | { skipped: string } = { skipped: '--no-edge' };
+  if (options.edge) {
+    process.stdout.write('\nstarting wrangler dev…\n');
+    try {
+      edge = await benchEdge(review(100), options.edgeRequests);
+      console.log(
+        `edge (wrangler dev, loopback, model ${edge.model.slice(0, 12)}, ${edge.requests} requests): ` +
+          `POST /v1/classify of a 100-word review p50 ${fmt(edge.classifyP50Ms)} ms, p99 ${fmt(edge.classifyP99Ms)} ms; ` +
+          `GET /healthz p50 ${fmt(edge.healthzP50Ms)} ms`,
+      );
+    } catch (error) {
+      edge = { skipped: error instanceof Error ? error.message : String(error) };
+      console.log(`edge: skipped: ${edge.skipped}`);
+    }
+  }
+
+  const loadAtEnd = loadavg();
+  await mkdir(dirname(RESULTS), { recursive: true });
+  const train = results['train-b32-t100'];
+  await writeFileAtomic(
+    RESULTS,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        loadAverage: { start: loadAtStart[0], end: loadAtEnd[0] },
+        model: 'tutorial',
+        parameters: countParameters(CONFIG),
+        runs: options.runs,
+        warmup: options.warmup,
+        parity: agreement,
+        rows: results,
+        secondsPerEpoch: {
+          steps: EPOCH_STEPS,
+          ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
+        },
+        edge,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nwrote ${RESULTS}`);
+}
+
+// The wasm backend's glue rethrows uncaught errors with its whole source attached: report them as one line instead.
+await main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
