@@ -10,6 +10,7 @@ import { demoRoutes } from './routes/demo';
 import { healthRoute } from './routes/health';
 import { modelRoute } from './routes/model';
 import { openApiRoute } from './routes/openapi';
+import { widgetRoute } from './routes/widget';
 
 export interface AppOptions {
   /** The model served unless the `MODEL_KEY` var names one in R2. */
@@ -40,6 +41,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', healthRoute(loadModel));
   app.route('/', openApiRoute());
   app.route('/', demoRoutes());
+  app.route('/', widgetRoute());
   app.notFound(handleNotFound);
   app.onError(handleError);
   return app;

@@ -118,6 +118,7 @@ export function openApiDocument(limits: Limits) {
       '/': staticAsset('demoPage', 'The demo page', 'text/html'),
       '/demo.js': staticAsset('demoScript', "The demo page's script", 'text/javascript'),
       '/demo.css': staticAsset('demoStyle', "The demo page's style", 'text/css'),
+      '/widget.js': staticAsset('widgetScript', 'The embeddable widget (worker/README-integrate.md)', 'text/javascript'),
     },
     components: { schemas: components },
   };

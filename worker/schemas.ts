@@ -31,12 +31,13 @@ let built: { key: string; schemas: ReturnType<typeof buildClassifyRequestSchemas
 function buildClassifyRequestSchemas(limits: Limits) {
   const text = z
     .string()
-    .max(limits.maxTextChars, {
-      error: (issue) =>
-        `is ${(issue.input as string).length} characters long; MAX_TEXT_CHARS allows ${limits.maxTextChars}`,
-    })
+    .check(atMost(limits.maxTextChars, (length) => `is ${length} characters long; MAX_TEXT_CHARS allows ${limits.maxTextChars}`))
     .regex(/\S/, { error: 'is empty; send at least one character that is not whitespace' })
-    .meta({ description: 'Text to classify. Length counts UTF-16 code units, like the token offsets.' });
+    .meta({
+      maxLength: limits.maxTextChars,
+      description:
+        'Text to classify: at most `maxLength` UTF-16 code units (JavaScript `text.length`, the unit of the token offsets). JSON Schema validators count code points instead, so they let through some texts of characters beyond U+FFFF that the API refuses with 413.',
+    });
   const options = {
     top_k: z
       .int()
@@ -58,14 +59,41 @@ function buildClassifyRequestSchemas(limits: Limits) {
   const many = z.strictObject({
     texts: z
       .array(text)
-      .min(1)
-      .max(limits.maxTexts, {
-        error: (issue) => `holds ${(issue.input as unknown[]).length} texts; MAX_TEXTS allows ${limits.maxTexts}`,
-      })
-      .meta({ description: 'Texts to classify together; `results` keeps their order.' }),
+      .check(atLeast(1))
+      .check(atMost(limits.maxTexts, (count) => `holds ${count} texts; MAX_TEXTS allows ${limits.maxTexts}`))
+      .meta({ minItems: 1, maxItems: limits.maxTexts, description: 'Texts to classify together; `results` keeps their order.' }),
     ...options,
   });
   return { one, many, request: z.xor([one, many]) };
+}
+
+/*
+ * Length limits are custom checks, with `.meta()` stating them in the OpenAPI
+ * document, rather than zod's `.min()`/`.max()`, for two reasons that fuzzing
+ * found: zod counts a string's length in code points, not in the UTF-16 code
+ * units that MAX_TEXT_CHARS is defined in (so twice as many units of emoji
+ * got through); and zod runs its length checks even on a value of the wrong
+ * type that has a `length` key, so `{"texts": {"length": {"toString": 0}}}`
+ * threw inside zod: a 500. A custom check runs only on a value of the right type.
+ */
+type Lengthy = string | readonly unknown[];
+
+function atMost(maximum: number, message: (length: number) => string) {
+  return (context: z.core.ParsePayload<Lengthy>) => {
+    const { length } = context.value;
+    if (length <= maximum) return;
+    const origin = typeof context.value === 'string' ? 'string' : 'array';
+    context.issues.push({ code: 'too_big', origin, maximum, inclusive: true, input: context.value, message: message(length) });
+  };
+}
+
+function atLeast(minimum: number) {
+  return (context: z.core.ParsePayload<Lengthy>) => {
+    if (context.value.length >= minimum) return;
+    const origin = typeof context.value === 'string' ? 'string' : 'array';
+    // No message: zod's own, e.g. "Too small: expected array to have >=1 items".
+    context.issues.push({ code: 'too_small', origin, minimum, inclusive: true, input: context.value });
+  };
 }
 
 export const labelScoreSchema = z.strictObject({
@@ -108,6 +136,10 @@ export const modelResponseSchema = z.strictObject({
 export const healthResponseSchema = z.strictObject({
   status: z.literal('ok'),
   model: z.string().meta({ description: 'Id of the loaded model.' }),
+  tensors: z.int().min(0).meta({
+    description:
+      'Live tfjs tensors in this isolate (`tf.memory().numTensors`): the model weights, constant between requests. A count that grows under load is a leak.',
+  }),
 });
 
 export const errorResponseSchema = z.strictObject({

@@ -9,6 +9,7 @@ import {
   type WeightEntry,
 } from './manifest';
 import { elementCount, type NamedTensor } from './named-tensor';
+import { MANIFEST_SHA256_FIELD, manifestSha256 } from './manifest-sha256';
 import { quantizeTensor, type QuantizedTensor, type WeightPrecision } from './quantize';
 import { sha256Hex } from './sha256';
 
@@ -82,13 +83,17 @@ export async function encodeArtifact(options: EncodeArtifactOptions): Promise<En
     formatVersion: ARTIFACT_FORMAT_VERSION,
     createdAt: (options.createdAt ?? new Date()).toISOString(),
     weightsSha256: await sha256Hex(weightsBin),
+    // Filled in below, over the JSON that readers will see; a placeholder keeps the field's place.
+    [MANIFEST_SHA256_FIELD]: '',
     labels: options.labels,
     training: options.training,
     modelTopology: options.modelTopology,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: entries }],
     vocabulary: options.vocabulary,
   };
-  return { modelJson: parseModelJson(jsonRoundTrip(candidate)), weightsBin };
+  const written = jsonRoundTrip(candidate) as Record<string, unknown>;
+  written[MANIFEST_SHA256_FIELD] = await manifestSha256(written);
+  return { modelJson: parseModelJson(written), weightsBin };
 }
 
 function assertWellFormed(tensor: NamedTensor, earlierNames: ReadonlySet<string>): void {

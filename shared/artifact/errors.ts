@@ -11,6 +11,8 @@ export type ArtifactErrorCode =
   | 'trailing_weights'
   /** The bytes of `weights.bin` do not hash to the manifest's `weightsSha256`. */
   | 'sha256_mismatch'
+  /** `model.json` was edited or corrupted after it was written: it does not hash to its `manifestSha256`. */
+  | 'manifest_sha256_mismatch'
   /** A tensor handed to the encoder cannot be stored (bad shape, NaN, float16 overflow). */
   | 'invalid_tensor'
   /** An artifact file is missing from its directory. */

@@ -30,5 +30,6 @@ export {
   type QuantizedTensor,
   type WeightPrecision,
 } from './quantize';
+export { MANIFEST_SHA256_FIELD, canonicalJson, manifestSha256 } from './manifest-sha256';
 export { sha256Hex } from './sha256';
 export { verifyArtifact } from './verify-artifact';

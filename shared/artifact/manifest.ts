@@ -46,6 +46,8 @@ export interface ArtifactModelJson {
   createdAt: string;
   /** SHA-256 of `weights.bin`, 64 lowercase hex digits. */
   weightsSha256: string;
+  /** SHA-256 of this `model.json` without this field (see `manifestSha256`), 64 lowercase hex digits. */
+  manifestSha256: string;
   /** Class names, indexed by the model's output units. */
   labels: string[];
   /** Metadata about the training run (data set, epochs, metrics). */
@@ -92,11 +94,14 @@ const weightsGroupSchema = z.object({
   }),
 });
 
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+
 const modelJsonSchema: z.ZodType<ArtifactModelJson> = z.object({
   format: z.literal(ARTIFACT_FORMAT),
   formatVersion: z.literal(ARTIFACT_FORMAT_VERSION),
   createdAt: z.iso.datetime(),
-  weightsSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+  weightsSha256: sha256Schema,
+  manifestSha256: sha256Schema,
   labels: z
     .array(z.string().min(1))
     .min(1)

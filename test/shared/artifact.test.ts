@@ -11,6 +11,7 @@ import {
   encodeArtifact,
   float16BitsToFloat32,
   float32ToFloat16Bits,
+  manifestSha256,
   quantizeUint8,
   sha256Hex,
   type ArtifactErrorCode,
@@ -330,10 +331,13 @@ describe('encodeArtifact and decodeArtifact', () => {
       await expectArtifactError(decodeArtifact(modelJson, longer), 'trailing_weights');
     });
 
-    it('a manifest claiming a larger tensor: truncated_weights', async () => {
+    it('a manifest claiming a larger tensor: manifest_sha256_mismatch, or truncated_weights once resealed', async () => {
       const { modelJson, weightsBin } = await encodeArtifact(baseOptions(tensors));
       const enlarged = structuredClone(modelJson);
       enlarged.weightsManifest[0].weights[1].shape = [4];
+      await expectArtifactError(decodeArtifact(enlarged, weightsBin), 'manifest_sha256_mismatch');
+      // What a buggy writer would produce: a consistent model.json describing bytes that are not there.
+      enlarged.manifestSha256 = await manifestSha256(enlarged as unknown as Record<string, unknown>);
       await expectArtifactError(decodeArtifact(enlarged, weightsBin), 'truncated_weights');
     });
   });
@@ -357,6 +361,7 @@ describe('encodeArtifact and decodeArtifact', () => {
       ['missing vocabulary', (json) => delete json.vocabulary, 'vocabulary'],
       ['missing weightsSha256', (json) => delete json.weightsSha256, 'weightsSha256'],
       ['an uppercase sha256', (json) => (json.weightsSha256 = json.weightsSha256.toUpperCase()), 'weightsSha256'],
+      ['missing manifestSha256', (json) => delete json.manifestSha256, 'manifestSha256'],
       ['a newer formatVersion', (json) => (json.formatVersion = 2), 'formatVersion'],
       ['another format', (json) => (json.format = 'layers-model'), 'format'],
       ['a createdAt that is not a date', (json) => (json.createdAt = 'yesterday'), 'createdAt'],

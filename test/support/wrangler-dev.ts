@@ -17,7 +17,7 @@ export const WRANGLER_STARTUP_TIMEOUT_MS = 90_000;
  * @example
  * ```ts
  * const dev = await WranglerDev.start();
- * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"8759d327b99f"}
+ * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"8759d327b99f","tensors":11}
  * await dev.stop();
  * ```
  */
@@ -82,6 +82,11 @@ export class WranglerDev {
   /** An error carrying the end of wrangler's output, which usually says what went wrong. */
   failure(message: string): Error {
     return new Error(`${message}\n--- wrangler dev output ---\n${this.output.slice(-8_000)}`);
+  }
+
+  /** The id of the `wrangler` process; workerd runs as one of its descendants. */
+  get pid(): number | undefined {
+    return this.exit === undefined ? this.child.pid : undefined;
   }
 
   fetch(path: string, init?: RequestInit): Promise<Response> {

@@ -144,7 +144,13 @@ describe('GET /v1/model and /healthz', () => {
   it('is healthy once the model is loaded, and answers HEAD', async () => {
     const response = await request('/healthz');
     const body = await response.json();
-    expect(answerValidator(document, 'GET', '/healthz', 200).parse(body)).toEqual({ status: 'ok', model: reference.info.id });
+    expect(answerValidator(document, 'GET', '/healthz', 200).parse(body)).toEqual({
+      status: 'ok',
+      model: reference.info.id,
+      tensors: expect.any(Number),
+    });
+    // At least the loaded model's weights are live.
+    expect((body as { tensors: number }).tensors).toBeGreaterThan(0);
     const head = await request('/healthz', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');

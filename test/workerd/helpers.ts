@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { env, exports } from 'cloudflare:workers';
 import worker from '../../worker/index';
 import type { Bindings } from '../../worker/bindings';
@@ -31,4 +31,13 @@ export async function errorOf(response: Response): Promise<{ status: number; cod
   expect(Object.keys(body)).toEqual(['error']);
   expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
   return { status: response.status, ...body.error };
+}
+
+/** Silences the `console.error` logging of failures a test provokes, and returns what was logged. */
+export function captureErrors() {
+  const logged: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+    logged.push(args.map(String).join(' '));
+  });
+  return { logged, restore: () => spy.mockRestore() };
 }

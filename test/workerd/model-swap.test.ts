@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../worker/app';
 import type { Bindings } from '../../worker/bindings';
-import { errorOf, json, ORIGIN, requestWithEnv } from './helpers';
+import { captureErrors, errorOf, json, ORIGIN, requestWithEnv } from './helpers';
 import { anotherVersion, bundledModel, corrupted, putModel } from './models';
 
 const bucket = env.MODEL_BUCKET!;
@@ -10,15 +10,6 @@ const bucket = env.MODEL_BUCKET!;
 async function modelId(response: Response): Promise<string> {
   expect(response.status, await response.clone().text()).toBe(200);
   return ((await response.json()) as { id: string }).id;
-}
-
-/** Silences the logging of the failures these tests provoke, and returns what was logged. */
-function captureErrors() {
-  const logged: string[] = [];
-  const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
-  });
-  return { logged, restore: () => spy.mockRestore() };
 }
 
 describe('serving another model version from R2', () => {

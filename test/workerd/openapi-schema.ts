@@ -31,6 +31,12 @@ export function answerValidator(document: OpenApiDocument, method: string, path:
   return fromDocument(document, schema);
 }
 
+/** The document's component schema `id` (e.g. `Error`), likewise. */
+export function componentValidator(document: OpenApiDocument, id: string): z.ZodType {
+  if (document.components.schemas[id] === undefined) throw new Error(`the document has no component ${id}`);
+  return fromDocument(document, { $ref: `${COMPONENT_REF}${id}` });
+}
+
 /** The request body schema of `method path`, likewise. */
 export function requestValidator(document: OpenApiDocument, method: string, path: string): z.ZodType {
   const schema = document.paths[path]?.[method.toLowerCase()]?.requestBody?.content['application/json']?.schema;

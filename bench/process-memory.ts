@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/** A process under `/proc`. */
+export interface ProcessInfo {
+  pid: number;
+  command: string;
+  args: string[];
+}
+
+/**
+ * Every descendant of `rootPid` (children, grandchildren, …), read from
+ * `/proc` (Linux only).
+ *
+ * @example
+ * ```ts
+ * (await descendants(wranglerPid)).filter((p) => p.command === 'workerd');
+ * // [{ pid: 20647, command: 'workerd', args: [...] }, { pid: 20653, ... }]
+ * ```
+ */
+export async function descendants(rootPid: number): Promise<ProcessInfo[]> {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
+    if (stat === undefined) continue; // exited meanwhile
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split at the last ')'.
+    const close = stat.lastIndexOf(')');
+    const command = stat.slice(stat.indexOf('(') + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+    const args = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean);
+    const siblings = children.get(ppid) ?? [];
+    siblings.push({ pid: Number(entry), command, args });
+    children.set(ppid, siblings);
+  }
+  const found: ProcessInfo[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+/**
+ * Resident memory of a process in KiB: `VmRSS` of `/proc/<pid>/status`.
+ *
+ * @throws Error when the process is gone
+ *
+ * @example
+ * ```ts
+ * await residentKiB(process.pid); // 61234
+ * ```
+ */
+export async function residentKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = status.match(/^VmRSS:\s+(\d+) kB$/m);
+  if (match === null) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(match[1]);
+}
