@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../shared/backend/node';
 import { Classifier } from '../../shared/classifier';
+import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
 import { readJsonl } from '../../training/data/jsonl';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -27,6 +28,7 @@ async function readmeAccuracy(): Promise<number> {
 describe.skipIf(!existsSync(IMDB_TEST))('the bundled model on IMDB', () => {
   it(`classifies ${REVIEWS} IMDB test reviews within 1 point of the README's accuracy`, async () => {
     await startNodeBackend();
+    await startNodeBilstmKernel(); // the engine the worker serves with
     const modelDir = join(ROOT, 'worker/model/default');
     const classifier = await Classifier.load(
       JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')),
