@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeArtifact, encodeArtifact, type EncodedArtifact } from '../shared/artifact';
 import type { NamedTensor } from '../shared/artifact/named-tensor';
@@ -18,6 +18,7 @@ import { countParameters } from '../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../shared/model/weights';
 import type { LoadDatasetOptions } from './data/load-dataset';
 import { replaceArtifactDir, writeFileAtomic } from './io/atomic-write';
+import { makeDirectory } from './io/make-directory';
 import type { EncodedData } from './loop/encoded-data';
 import { evaluate, type Evaluation } from './loop/evaluate';
 import { fit, type EpochRecord, type FitResult } from './loop/fit';
@@ -65,7 +66,7 @@ export interface TrainingOutcome {
 export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   const { recipe, log } = run;
   // An output folder that cannot be written should stop the run now, not after its first epoch.
-  await mkdir(run.out, { recursive: true });
+  await makeDirectory(run.out);
   await access(run.out, constants.W_OK);
 
   // Data first: its errors should not wait for the backend to start.

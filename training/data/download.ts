@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { makeDirectory } from '../io/make-directory';
 import { sha256File } from './digest';
 
 /**
@@ -90,7 +91,7 @@ export async function downloadToCache(options: DownloadOptions = {}): Promise<st
     if ((await sha256File(target)) === expected) return target;
     await rm(target);
   }
-  await mkdir(cacheDir, { recursive: true });
+  await makeDirectory(cacheDir);
   const attempts = options.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {

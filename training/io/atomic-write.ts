@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeArtifact, type DecodedArtifact } from '../../shared/artifact/decode-artifact';
 import type { EncodedArtifact } from '../../shared/artifact/encode-artifact';
 import { ArtifactError } from '../../shared/artifact/errors';
 import { MODEL_JSON_FILE, WEIGHTS_FILE } from '../../shared/artifact/manifest';
 import { verifyArtifact } from '../../shared/artifact/verify-artifact';
+import { makeDirectory } from './make-directory';
 
 interface FileToWrite {
   path: string;
@@ -48,7 +49,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export async function writeArtifactDir(dir: string, artifact: EncodedArtifact): Promise<void> {
   await verifyArtifact(artifact.modelJson, artifact.weightsBin);
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   await replaceFiles([
     { path: join(dir, WEIGHTS_FILE), data: artifact.weightsBin },
     { path: join(dir, MODEL_JSON_FILE), data: JSON.stringify(artifact.modelJson) },
