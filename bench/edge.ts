@@ -1,12 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { WranglerDev } from '../test/support/wrangler-dev';
 import { percentile } from './stats';
-
-const ROOT = new URL('../', import.meta.url).pathname;
-const STARTUP_TIMEOUT_MS = 120_000;
 
 export interface EdgeResult {
   requests: number;
@@ -15,50 +8,6 @@ export interface EdgeResult {
   healthzP50Ms: number;
   /** The model the worker serves (its id, from /healthz), not necessarily the tutorial model. */
   model: string;
-}
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `wrangler dev` on free ports, its state in a temp folder, in its own process group. */
-async function startWranglerDev(): Promise<{ origin: string; stop: () => Promise<void>; output: () => string }> {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const stateDir = await mkdtemp(join(tmpdir(), 'bilstm-edge-bench-'));
-  const child: ChildProcess = spawn(
-    join(ROOT, 'node_modules/.bin/wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', stateDir],
-    {
-      cwd: ROOT,
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  let output = '';
-  let exited = false;
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.on('exit', () => (exited = true));
-  const stop = async () => {
-    if (!exited && child.pid !== undefined) {
-      const done = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid, 'SIGTERM');
-      const killLater = setTimeout(() => !exited && process.kill(-child.pid!, 'SIGKILL'), 5_000);
-      await done;
-      clearTimeout(killLater);
-    }
-    await rm(stateDir, { recursive: true, force: true });
-  };
-  return { origin: `http://127.0.0.1:${port}`, stop, output: () => output.slice(-4_000) };
 }
 
 async function timed(request: () => Promise<Response>): Promise<{ ms: number; response: Response; body: string }> {
@@ -76,16 +25,9 @@ async function timed(request: () => Promise<Response>): Promise<{ ms: number; re
  * @throws Error when wrangler dev does not come up healthy or classify fails
  */
 export async function benchEdge(review: string, requests: number): Promise<EdgeResult> {
-  const dev = await startWranglerDev();
+  const dev = await WranglerDev.start(); // resolves once /healthz answers
   try {
-    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    let model: string | undefined;
-    while (model === undefined) {
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer /healthz within ${STARTUP_TIMEOUT_MS} ms\n${dev.output()}`);
-      const answer = await fetch(`${dev.origin}/healthz`).catch(() => null);
-      if (answer?.ok) model = ((await answer.json()) as { model: string }).model;
-      else await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const { model } = (await (await fetch(`${dev.origin}/healthz`)).json()) as { model: string };
     const classify = () =>
       fetch(`${dev.origin}/v1/classify`, {
         method: 'POST',

@@ -6,35 +6,24 @@
  * CSP, so that only the widget's own code stands between the text and its
  * execution; a control shows the same text does run when injected as HTML.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
-import { NO_CSP_PREFIX, startExampleSite, type ExampleSite } from '../support/example-site';
-import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
+import { useBrowserStack } from '../support/browser-stack';
+import { saveScreenshot, skipBrowserTests, watchPage } from '../support/chromium';
+import { NO_CSP_PREFIX } from '../support/example-site';
 
 const HOSTILE =
   'What a film <script>window.__hostile = "script"; alert("script")</script> loved it ' +
   '<img src=x onerror="window.__hostile = \'img\'; alert(\'img\')"> <svg onload="alert(\'svg\')"></svg> &lt;b&gt;';
 const WIDGET = '[data-bilstm-edge-widget]';
 
-let dev: WranglerDev | undefined;
-let site: ExampleSite | undefined;
-let browser: Chromium | undefined;
-
 describe.skipIf(skipBrowserTests)('a hostile input', () => {
-  beforeAll(async () => {
-    dev = await WranglerDev.start();
-    [site, browser] = await Promise.all([startExampleSite({ workerOrigin: dev.origin }), launchChromium()]);
-  }, WRANGLER_STARTUP_TIMEOUT_MS + 60_000);
-
-  afterAll(async () => {
-    await Promise.all([browser?.close(), site?.close(), dev?.stop()]);
-  });
+  const stack = useBrowserStack();
 
   it('runs when injected as HTML into the CSP-less host page (the control: the checks below can see it)', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    await page.goto(`${site!.server.origin}${NO_CSP_PREFIX}host-page/`);
+    await page.goto(`${stack.site.server.origin}${NO_CSP_PREFIX}host-page/`);
     await page.evaluate((html) => document.body.insertAdjacentHTML('beforeend', html), HOSTILE);
     await expect.poll(() => seen.dialogs).toContain('img');
     expect(await sentinel(page)).toBe('img');
@@ -42,9 +31,9 @@ describe.skipIf(skipBrowserTests)('a hostile input', () => {
   });
 
   it('is shown as text by the widget, and never runs', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    await page.goto(`${site!.server.origin}${NO_CSP_PREFIX}host-page/`);
+    await page.goto(`${stack.site.server.origin}${NO_CSP_PREFIX}host-page/`);
     expect(await page.locator('meta[http-equiv]').count()).toBe(0);
     await page.locator('#review').fill(HOSTILE);
     await expect.poll(() => page.locator(`${WIDGET} [role="status"]`).textContent()).toMatch(/^Sentiment: /);
@@ -58,9 +47,9 @@ describe.skipIf(skipBrowserTests)('a hostile input', () => {
   });
 
   it('is shown as text by the demo page, and never runs', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    await page.goto(dev!.origin);
+    await page.goto(stack.dev.origin);
     await page.locator('#text').fill(HOSTILE);
     await page.getByRole('button', { name: 'Classify' }).click();
     await page.locator('#result').waitFor({ state: 'visible' });

@@ -4,11 +4,10 @@
  * allows only the site itself and 'wasm-unsafe-eval': the model runs in the
  * page, makes no request once loaded, and scores as the worker does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Classification } from '../../shared/classifier';
-import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
-import { startExampleSite, type ExampleSite } from '../support/example-site';
-import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
+import { useBrowserStack, type BrowserStack } from '../support/browser-stack';
+import { saveScreenshot, skipBrowserTests, watchPage } from '../support/chromium';
 
 const TEXTS = [
   'One of the best films I have seen in years. The acting is superb and I loved every minute of it.',
@@ -21,31 +20,20 @@ const TEXTS = [
 ];
 const TOLERANCE = 1e-5;
 
-let dev: WranglerDev | undefined;
-let site: ExampleSite | undefined;
-let browser: Chromium | undefined;
-
 describe.skipIf(skipBrowserTests)('in-browser mode', () => {
-  beforeAll(async () => {
-    dev = await WranglerDev.start();
-    [site, browser] = await Promise.all([startExampleSite({ workerOrigin: dev.origin }), launchChromium()]);
-  }, WRANGLER_STARTUP_TIMEOUT_MS + 60_000);
-
-  afterAll(async () => {
-    await Promise.all([browser?.close(), site?.close(), dev?.stop()]);
-  });
+  const stack = useBrowserStack();
 
   it('scores every text as the worker does, within 1e-5, explanations included', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    await page.goto(site!.inBrowserUrl);
+    await page.goto(stack.site.inBrowserUrl);
     // A string, not a function: vitest would rewrite a function's `import()` for Node.
     const inBrowser: { model: string; results: Classification[] } = await page.evaluate(`(async () => {
-      const { loadClassifier } = await import(${JSON.stringify(`${site!.inBrowserUrl}bilstm-edge/bilstm-edge.js`)});
+      const { loadClassifier } = await import(${JSON.stringify(`${stack.site.inBrowserUrl}bilstm-edge/bilstm-edge.js`)});
       const classifier = await loadClassifier();
       return { model: classifier.info.id, results: classifier.classify(${JSON.stringify(TEXTS)}, { explain: true }) };
     })()`);
-    const worker = await workerAnswer(TEXTS);
+    const worker = await workerAnswer(stack, TEXTS);
 
     expect(inBrowser.model).toBe(worker.model);
     expect(inBrowser.results).toHaveLength(TEXTS.length);
@@ -63,16 +51,16 @@ describe.skipIf(skipBrowserTests)('in-browser mode', () => {
   });
 
   it('runs the example page without a request once the model is loaded', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
-    await page.goto(site!.inBrowserUrl);
-    const worker = await workerAnswer([TEXTS[0]]);
+    await page.goto(stack.site.inBrowserUrl);
+    const worker = await workerAnswer(stack, [TEXTS[0]]);
     await expect.poll(() => page.locator('#model').textContent(), { timeout: 20_000 }).toBe(
       `Model ${worker.model} loaded: negative, positive.`,
     );
-    expect(requests.every((url) => url.startsWith(site!.server.origin))).toBe(true);
+    expect(requests.every((url) => url.startsWith(stack.site.server.origin))).toBe(true);
     const loadRequests = requests.length;
 
     await page.locator('#text').fill(TEXTS[0]);
@@ -85,8 +73,8 @@ describe.skipIf(skipBrowserTests)('in-browser mode', () => {
   });
 });
 
-async function workerAnswer(texts: string[]): Promise<{ model: string; results: Classification[] }> {
-  const response = await dev!.fetch('/v1/classify', {
+async function workerAnswer(stack: BrowserStack, texts: string[]): Promise<{ model: string; results: Classification[] }> {
+  const response = await stack.dev.fetch('/v1/classify', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ texts, explain: true }),

@@ -5,12 +5,11 @@
  * highlighted words, the ARIA live region, no globals, and the client
  * labelling the page's reviews over CORS.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ClassifyResult } from 'bilstm-edge/client';
 import type { Request } from 'playwright-core';
-import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
-import { startExampleSite, type ExampleSite } from '../support/example-site';
-import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
+import { useBrowserStack, type BrowserStack } from '../support/browser-stack';
+import { saveScreenshot, skipBrowserTests, watchPage } from '../support/chromium';
 
 const POSITIVE = 'I loved this film, the acting is superb and the story is wonderful.';
 const NEGATIVE = 'Boring and stupid, an awful waste of time.';
@@ -18,33 +17,22 @@ const NEGATIVE = 'Boring and stupid, an awful waste of time.';
 const GLOBALS_BEFORE = 'bilstm-edge-test:globals-before';
 const WIDGET = '[data-bilstm-edge-widget]';
 
-let dev: WranglerDev | undefined;
-let site: ExampleSite | undefined;
-let browser: Chromium | undefined;
-
 describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () => {
-  beforeAll(async () => {
-    dev = await WranglerDev.start();
-    [site, browser] = await Promise.all([startExampleSite({ workerOrigin: dev.origin }), launchChromium()]);
-  }, WRANGLER_STARTUP_TIMEOUT_MS + 60_000);
-
-  afterAll(async () => {
-    await Promise.all([browser?.close(), site?.close(), dev?.stop()]);
-  });
+  const stack = useBrowserStack();
 
   it('shows live sentiment as the user types, debounced, in a live region, with the words that drove it', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
     const widgetCalls: Request[] = [];
     page.on('request', (request) => {
       const body = request.postDataJSON() as { text?: string } | null;
-      if (request.url() === `${dev!.origin}/v1/classify` && body?.text !== undefined) widgetCalls.push(request);
+      if (request.url() === `${stack.dev.origin}/v1/classify` && body?.text !== undefined) widgetCalls.push(request);
     });
     await page.addInitScript((key) => {
       (window as unknown as Record<symbol, string[]>)[Symbol.for(key)] = Object.getOwnPropertyNames(window);
     }, GLOBALS_BEFORE);
-    await page.goto(site!.hostPageUrl);
-    expect(new URL(page.url()).origin).not.toBe(dev!.origin);
+    await page.goto(stack.site.hostPageUrl);
+    expect(new URL(page.url()).origin).not.toBe(stack.dev.origin);
 
     const status = page.locator(`${WIDGET} [role="status"]`);
     await status.waitFor({ state: 'attached' });
@@ -55,11 +43,11 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('review');
     await page.keyboard.type(POSITIVE, { delay: 15 });
-    const positive = await apiResult(POSITIVE);
+    const positive = await apiResult(stack, POSITIVE);
     await expect.poll(() => status.textContent()).toBe(`Sentiment: ${positive.label}, ${(positive.score * 100).toFixed(0)}%`);
     // One request for the whole sentence, not one per key.
     expect(widgetCalls.map((call) => call.postDataJSON().text)).toEqual([POSITIVE]);
-    expect((await widgetCalls[0].allHeaders()).origin).toBe(site!.server.origin);
+    expect((await widgetCalls[0].allHeaders()).origin).toBe(stack.site.server.origin);
     expect((await widgetCalls[0].response())!.headers()['access-control-allow-origin']).toBe('*');
     // The widget never takes the focus from the field.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('review');
@@ -81,7 +69,7 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
 
     await page.keyboard.press('Control+A');
     await page.keyboard.type(NEGATIVE, { delay: 15 });
-    const negative = await apiResult(NEGATIVE);
+    const negative = await apiResult(stack, NEGATIVE);
     await expect.poll(() => status.textContent()).toBe(`Sentiment: ${negative.label}, ${(negative.score * 100).toFixed(0)}%`);
     expect(negative.label).not.toBe(positive.label);
 
@@ -99,12 +87,12 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
   });
 
   it('lets the host page’s own script label its reviews with the client, cross-origin', async () => {
-    const page = await browser!.context.newPage();
+    const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    await page.goto(site!.hostPageUrl);
+    await page.goto(stack.site.hostPageUrl);
     // The reviews as written, without the verdicts the page may have added already.
     const texts = await page.locator('#reviews li').evaluateAll((items) => items.map((item) => item.firstChild!.textContent!));
-    const expected = await apiResults(texts);
+    const expected = await apiResults(stack, texts);
     await expect.poll(() => page.locator('#reviews-status').textContent()).toBe(`Classified by model ${expected[0].model}.`);
     expect(await page.locator('#reviews li .verdict').allTextContents()).toEqual(
       expected.map((result) => ` (${result.label}, ${(result.score * 100).toFixed(0)}%)`),
@@ -114,8 +102,8 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
   });
 
   it('says why when the worker cannot answer', async () => {
-    const page = await browser!.context.newPage();
-    await page.goto(site!.hostPageUrl);
+    const page = await stack.browser.context.newPage();
+    await page.goto(stack.site.hostPageUrl);
     await page.locator('#review').fill('x'.repeat(20_001));
     await expect.poll(() => page.locator(`${WIDGET} [role="status"]`).textContent()).toMatch(
       /^Sentiment unavailable: text is 20001 characters long; MAX_TEXT_CHARS allows 20000/,
@@ -123,8 +111,8 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
   });
 });
 
-async function apiResults(texts: string[], explain = false): Promise<ClassifyResult[]> {
-  const response = await dev!.fetch('/v1/classify', {
+async function apiResults(stack: BrowserStack, texts: string[], explain = false): Promise<ClassifyResult[]> {
+  const response = await stack.dev.fetch('/v1/classify', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ texts, explain }),
@@ -133,6 +121,6 @@ async function apiResults(texts: string[], explain = false): Promise<ClassifyRes
   return results.map((result) => ({ ...result, model }));
 }
 
-async function apiResult(text: string): Promise<ClassifyResult> {
-  return (await apiResults([text], true))[0];
+async function apiResult(stack: BrowserStack, text: string): Promise<ClassifyResult> {
+  return (await apiResults(stack, [text], true))[0];
 }
