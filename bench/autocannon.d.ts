@@ -10,6 +10,13 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Requests in turn; `onResponse` sees each answer. */
+    requests?: Array<{
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      onResponse?: (status: number, body: string) => void;
+    }>;
   }
 
   export interface Histogram {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 
 /** A process under `/proc`. */
 export interface ProcessInfo {
@@ -58,4 +58,30 @@ export async function residentKiB(pid: number): Promise<number> {
   const match = status.match(/^VmRSS:\s+(\d+) kB$/m);
   if (match === null) throw new Error(`/proc/${pid}/status has no VmRSS`);
   return Number(match[1]);
+}
+
+/**
+ * The loopback TCP ports a process listens on, from its socket descriptors
+ * and `/proc/net/tcp` (Linux only).
+ *
+ * @example
+ * ```ts
+ * await listeningPorts(workerdPid); // [42221, 46357, 33001]
+ * ```
+ */
+export async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = target.match(/^socket:\[(\d+)\]$/)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const LISTEN = '0A';
+  const LOOPBACK = '0100007F';
+  return (await readFile('/proc/net/tcp', 'utf8'))
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === LISTEN && inodes.has(fields[9]) && fields[1].startsWith(`${LOOPBACK}:`))
+    .map((fields) => parseInt(fields[1].split(':')[1], 16));
 }

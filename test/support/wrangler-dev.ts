@@ -29,6 +29,8 @@ export class WranglerDev {
     private readonly child: ChildProcess,
     /** e.g. `http://127.0.0.1:41234` */
     readonly origin: string,
+    /** wrangler's DevTools endpoint (`/json/list` lists the worker), e.g. `http://127.0.0.1:41235` */
+    readonly inspectorOrigin: string,
     private readonly stateDir: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -51,7 +53,7 @@ export class WranglerDev {
         detached: true,
       },
     );
-    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir);
+    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${inspectorPort}`, stateDir);
     try {
       await dev.waitUntilHealthy();
     } catch (error) {
@@ -82,6 +84,11 @@ export class WranglerDev {
   /** An error carrying the end of wrangler's output, which usually says what went wrong. */
   failure(message: string): Error {
     return new Error(`${message}\n--- wrangler dev output ---\n${this.output.slice(-8_000)}`);
+  }
+
+  /** Everything wrangler has printed so far, stdout and stderr interleaved. */
+  get log(): string {
+    return this.output;
   }
 
   /** The id of the `wrangler` process; workerd runs as one of its descendants. */
