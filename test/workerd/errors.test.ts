@@ -46,6 +46,17 @@ describe('POST /v1/classify rejects bad requests before touching the model', () 
     expect(await errorOf(await classify(body))).toEqual({ status: 400, code: 'invalid_request', message });
   });
 
+  it('answers 400 invalid_request, not 500, for a text that is an object with a length key (found by fuzzing)', async () => {
+    for (const body of ['{"text":{"length":{"toString":""}}}', '{"texts":{"length":{"toString":0}}}']) {
+      const answer = await request('/v1/classify', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body,
+      });
+      expect(await errorOf(answer)).toMatchObject({ status: 400, code: 'invalid_request' });
+    }
+  });
+
   it('answers 400 empty_text for a text that is empty or only whitespace, naming which', async () => {
     expect(await errorOf(await classify({ text: '' }))).toEqual({
       status: 400,

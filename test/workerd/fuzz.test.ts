@@ -58,8 +58,15 @@ function expectedClassifyAnswer(bytes: Uint8Array): { status: number[]; code?: s
   } catch {
     return { status: [400], code: ['invalid_json'] };
   }
-  const accepted = classifyRequest.safeParse(parsed);
-  if (!accepted.success) return { status: [400, 413], code: ['invalid_request', 'empty_text', 'too_many_texts', 'text_too_long'] };
+  let accepted: boolean;
+  try {
+    accepted = classifyRequest.safeParse(parsed).success;
+  } catch {
+    // zod's own maxLength check throws on a wrong-typed value with a `length` key
+    // (`{"text": {"length": {"toString": ""}}}`): such a body is no request either.
+    accepted = false;
+  }
+  if (!accepted) return { status: [400, 413], code: ['invalid_request', 'empty_text', 'too_many_texts', 'text_too_long'] };
   const body = parsed as { text?: string; texts?: string[] };
   const texts = body.texts ?? [body.text!];
   // As the text's description says: `maxLength` counts UTF-16 code units here, code points in JSON Schema.
