@@ -17,7 +17,7 @@ export const WRANGLER_STARTUP_TIMEOUT_MS = 90_000;
  * @example
  * ```ts
  * const dev = await WranglerDev.start();
- * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"8759d327b99f","tensors":11}
+ * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"4ee1fb94fc20","tensors":17}
  * await dev.stop();
  * ```
  */
@@ -29,8 +29,6 @@ export class WranglerDev {
     private readonly child: ChildProcess,
     /** e.g. `http://127.0.0.1:41234` */
     readonly origin: string,
-    /** wrangler's DevTools endpoint (`/json/list` lists the worker), e.g. `http://127.0.0.1:41235` */
-    readonly inspectorOrigin: string,
     private readonly stateDir: string,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -53,7 +51,7 @@ export class WranglerDev {
         detached: true,
       },
     );
-    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${inspectorPort}`, stateDir);
+    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir);
     try {
       await dev.waitUntilHealthy();
     } catch (error) {

@@ -14,7 +14,7 @@ import type { HealthResponse } from '../schemas';
  * @example
  * ```ts
  * app.route('/', healthRoute(loadModel));
- * // GET /healthz -> {"status":"ok","model":"3f9a…","tensors":9}
+ * // GET /healthz -> {"status":"ok","model":"3f9a…","tensors":17}
  * ```
  */
 export function healthRoute(loadModel: ModelLoader) {
