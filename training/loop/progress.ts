@@ -46,3 +46,34 @@ export function epochProgress(options: { epoch: number; epochs: number; steps: n
     stop: () => bar.stop(),
   };
 }
+
+/**
+ * A download bar (bytes, rate, ETA) fed by a loader's `onProgress(bytes, total)`.
+ *
+ * @example
+ * const bar = downloadProgress('aclImdb_v1.tar.gz');
+ * await downloadToCache({ onProgress: bar.update });
+ * bar.stop();
+ */
+export function downloadProgress(name: string): { update: (bytes: number, total: number | undefined) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `downloading ${name} [{bar}] {percentage}% | {value}/{total} bytes | ETA {eta_formatted}`,
+      barsize: 30,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (bytes, total) => {
+      if (!started) bar.start(total ?? 0, bytes);
+      started = true;
+      if (total !== undefined) bar.setTotal(total);
+      bar.update(bytes);
+    },
+    stop: () => started && bar.stop(),
+  };
+}

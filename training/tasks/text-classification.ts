@@ -6,6 +6,7 @@ import { collectLabels, encodeLabels } from '../data/labels';
 import { loadDataset, type Dataset } from '../data/load-dataset';
 import { splitValidation } from '../data/splits';
 import type { EncodedData } from '../loop/encoded-data';
+import { downloadProgress } from '../loop/progress';
 import type { TrainingRun } from '../train';
 import type { PreparedData } from './prepared-data';
 import { TrainingError } from '../errors';
@@ -16,12 +17,7 @@ import { TrainingError } from '../errors';
  * layer follows the labels: one sigmoid unit for two, softmax for more.
  */
 export async function prepareTextData(run: TrainingRun): Promise<PreparedData> {
-  const source =
-    run.data ??
-    (await downloadToCache({
-      cacheDir: run.cacheDir,
-      onProgress: (bytes, total) => run.log(`downloading ${ACL_IMDB_TARBALL.url}: ${bytes}${total ? ` of ${total}` : ''} bytes`),
-    }));
+  const source = run.data ?? (await downloadImdb(run.cacheDir));
   const dataset: Dataset = await loadDataset(source, run.dataOptions);
   if (dataset.skipped.count > 0) {
     run.log(`skipped ${dataset.skipped.count} bad rows, e.g.:\n  ${dataset.skipped.reasons.join('\n  ')}`);
@@ -81,5 +77,15 @@ function splitForValidation(examples: Example[], run: TrainingRun, source: strin
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new TrainingError(`${source}: ${error.message}; use more data, another --validation-split, or a --validation file`);
+  }
+}
+
+/** The default data: the official IMDB tarball, downloaded once into the cache, with a progress bar. */
+async function downloadImdb(cacheDir: string | undefined): Promise<string> {
+  const bar = downloadProgress(ACL_IMDB_TARBALL.fileName);
+  try {
+    return await downloadToCache({ cacheDir, onProgress: bar.update });
+  } finally {
+    bar.stop();
   }
 }
