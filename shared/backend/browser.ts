@@ -1,3 +1,4 @@
+import { compileWasmUrl } from './compile-wasm-url';
 import { startWasmBackend, type StartWasmBackendOptions } from './start-wasm-backend';
 
 export interface StartBrowserBackendOptions extends StartWasmBackendOptions {
@@ -23,17 +24,5 @@ export interface StartBrowserBackendOptions extends StartWasmBackendOptions {
  */
 export async function startBrowserBackend(options: StartBrowserBackendOptions): Promise<void> {
   const { wasmUrl, ...startOptions } = options;
-  await startWasmBackend(await compileFrom(String(wasmUrl)), startOptions);
-}
-
-async function compileFrom(url: string): Promise<WebAssembly.Module> {
-  try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    // compileStreaming insists on the MIME type; some static hosts get it wrong.
-    const streamable = response.headers.get('content-type')?.split(';')[0].trim() === 'application/wasm';
-    return streamable ? await WebAssembly.compileStreaming(response) : await WebAssembly.compile(await response.arrayBuffer());
-  } catch (error) {
-    throw new Error(`could not compile the tfjs wasm backend from ${url}: ${(error as Error).message}`, { cause: error });
-  }
+  await startWasmBackend(await compileWasmUrl(wasmUrl, 'the tfjs wasm backend'), startOptions);
 }

@@ -1,9 +1,12 @@
 import { MODEL_JSON_FILE, WEIGHTS_FILE } from '../artifact';
 import { startBrowserBackend } from '../backend/browser';
 import { Classifier } from '../classifier';
+import { startBrowserBilstmKernel } from '../kernels/bilstm/browser';
 
-/** The wasm binary's file name, as the static build lays it out next to the script. */
+/** The tfjs wasm binary's file name, as the static build lays it out next to the script. */
 export const WASM_FILE = 'tfjs-backend-wasm-simd.wasm';
+/** The fused BiLSTM kernel's file name, as the static build lays it out next to the script. */
+export const KERNEL_FILE = 'bilstm.wasm';
 
 export interface LoadClassifierOptions {
   /**
@@ -13,15 +16,19 @@ export interface LoadClassifierOptions {
   modelUrl?: string | URL;
   /** The tfjs wasm SIMD binary. Default: `tfjs-backend-wasm-simd.wasm` next to `bilstm-edge.js`. */
   wasmUrl?: string | URL;
+  /** The fused BiLSTM kernel. Default: `bilstm.wasm` next to `bilstm-edge.js`. */
+  kernelUrl?: string | URL;
 }
 
 /**
- * Loads the classifier into this page: starts the tfjs wasm backend, then
- * fetches, verifies (sha256, shapes) and loads the model. Everything runs
- * in the browser afterwards; `classify` makes no network call.
+ * Loads the classifier into this page: starts the tfjs wasm backend and the
+ * fused BiLSTM kernel (the worker's engine, so `recurrenceEngine()` is
+ * `'kernel'` afterwards), then fetches, verifies (sha256, shapes) and loads
+ * the model. Everything runs in the browser afterwards; `classify` makes no
+ * network call.
  *
- * @throws Error naming the URL that could not be fetched; ArtifactError or
- *   ModelMismatchError for a corrupt or inconsistent model
+ * @throws Error naming the URL that could not be fetched or compiled;
+ *   ArtifactError or ModelMismatchError for a corrupt or inconsistent model
  *
  * @example
  * ```ts
@@ -36,8 +43,10 @@ export async function loadClassifier(options: LoadClassifierOptions = {}): Promi
   const here = new URL('./', import.meta.url);
   const modelFolder = new URL(String(options.modelUrl ?? new URL('model/', here)));
   if (!modelFolder.pathname.endsWith('/')) modelFolder.pathname += '/';
-  const [, modelJson, weights] = await Promise.all([
+  // The kernel needs the backend only when it runs, so all four downloads overlap.
+  const [, , modelJson, weights] = await Promise.all([
     startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here) }),
+    startBrowserBilstmKernel({ wasmUrl: options.kernelUrl ?? new URL(KERNEL_FILE, here) }),
     download(new URL(MODEL_JSON_FILE, modelFolder)).then((response) => response.json()),
     download(new URL(WEIGHTS_FILE, modelFolder)).then((response) => response.arrayBuffer()),
   ]);

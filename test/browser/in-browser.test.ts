@@ -2,7 +2,8 @@
  * In-browser mode (`npm run build:browser`) on the example page
  * `worker/examples/in-browser/`, in headless chromium under a CSP that
  * allows only the site itself and 'wasm-unsafe-eval': the model runs in the
- * page, makes no request once loaded, and scores as the worker does.
+ * page on the worker's fused BiLSTM kernel, makes no request once loaded,
+ * and scores as the worker does.
  */
 import { describe, expect, it } from 'vitest';
 import type { Classification } from '../../shared/classifier';
@@ -23,18 +24,20 @@ const TOLERANCE = 1e-5;
 describe.skipIf(skipBrowserTests)('in-browser mode', () => {
   const stack = useBrowserStack();
 
-  it('scores every text as the worker does, within 1e-5, explanations included', async () => {
+  it('scores every text on the fused kernel as the worker does, within 1e-5, explanations included', async () => {
     const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
     await page.goto(stack.site.inBrowserUrl);
     // A string, not a function: vitest would rewrite a function's `import()` for Node.
-    const inBrowser: { model: string; results: Classification[] } = await page.evaluate(`(async () => {
-      const { loadClassifier } = await import(${JSON.stringify(`${stack.site.inBrowserUrl}bilstm-edge/bilstm-edge.js`)});
+    const inBrowser: { model: string; engine: string; results: Classification[] } = await page.evaluate(`(async () => {
+      const { loadClassifier, recurrenceEngine } = await import(${JSON.stringify(bundleUrl(stack))});
       const classifier = await loadClassifier();
-      return { model: classifier.info.id, results: classifier.classify(${JSON.stringify(TEXTS)}, { explain: true }) };
+      const results = classifier.classify(${JSON.stringify(TEXTS)}, { explain: true });
+      return { model: classifier.info.id, engine: recurrenceEngine(), results };
     })()`);
     const worker = await workerAnswer(stack, TEXTS);
 
+    expect(inBrowser.engine).toBe('kernel');
     expect(inBrowser.model).toBe(worker.model);
     expect(inBrowser.results).toHaveLength(TEXTS.length);
     inBrowser.results.forEach((got, index) => {
@@ -48,6 +51,17 @@ describe.skipIf(skipBrowserTests)('in-browser mode', () => {
     // Both labels occur, so agreeing on them means something.
     expect(new Set(worker.results.map((r) => r.label))).toEqual(new Set(['positive', 'negative']));
     expect(seen).toEqual({ errors: [], dialogs: [] });
+  });
+
+  it('names the kernel binary when it cannot be fetched', async () => {
+    const page = await stack.browser.context.newPage();
+    await page.goto(stack.site.inBrowserUrl);
+    const missing = `${stack.site.inBrowserUrl}bilstm-edge/missing-bilstm.wasm`;
+    const message: string = await page.evaluate(`(async () => {
+      const { loadClassifier } = await import(${JSON.stringify(bundleUrl(stack))});
+      return loadClassifier({ kernelUrl: ${JSON.stringify(missing)} }).then(() => 'loaded', (error) => error.message);
+    })()`);
+    expect(message).toBe(`could not compile the bilstm kernel from ${missing}: HTTP 404`);
   });
 
   it('runs the example page without a request once the model is loaded', async () => {
@@ -72,6 +86,10 @@ describe.skipIf(skipBrowserTests)('in-browser mode', () => {
     expect(seen).toEqual({ errors: [], dialogs: [] });
   });
 });
+
+function bundleUrl(stack: BrowserStack): string {
+  return `${stack.site.inBrowserUrl}bilstm-edge/bilstm-edge.js`;
+}
 
 async function workerAnswer(stack: BrowserStack, texts: string[]): Promise<{ model: string; results: Classification[] }> {
   const response = await stack.dev.fetch('/v1/classify', {

@@ -10,8 +10,8 @@ let startup: Promise<void> | undefined;
 /**
  * Instantiates the fused BiLSTM kernel from its compiled module and makes it
  * the model's recurrence engine (see `setRecurrenceEngine`). The caller
- * compiles or imports the module: see `startNodeBilstmKernel` and
- * `startWorkerdBilstmKernel`.
+ * compiles or imports the module: see `startNodeBilstmKernel`,
+ * `startWorkerdBilstmKernel` and `startBrowserBilstmKernel`.
  *
  * Calls while a start is under way share it, later calls resolve at once,
  * and a failed start may be retried.
