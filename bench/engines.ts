@@ -5,6 +5,7 @@ import type { ModelConfig } from '../shared/model/config';
 import { forward, predict } from '../shared/model/forward';
 import { setRecurrenceEngine, type RecurrenceEngine } from '../shared/model/ops/recurrence-engine';
 import { parameterSpecs } from '../shared/model/parameters';
+import { ServingWeights } from '../shared/model/serving-weights';
 import { createModelWeights } from '../shared/model/weights';
 import { crossEntropy } from '../training/loop/loss';
 import { layersTextClassifier } from './layers-model';
@@ -36,7 +37,7 @@ const LEARNING_RATE = 1e-3;
  * (variableGrads of the cross-entropy from logits, then Adam).
  */
 export function coreEngine(id: RecurrenceEngine, config: ModelConfig, values: NamedTensor[]): BenchEngine {
-  const inferenceWeights = createModelWeights(config, values);
+  const inferenceWeights = ServingWeights.pack(config, createModelWeights(config, values));
   const trainingWeights = createModelWeights(config, values, true);
   const variables = parameterSpecs(config).map((spec) => trainingWeights[spec.name] as tf.Variable);
   const optimizer = tf.train.adam(LEARNING_RATE);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeArtifact, type ArtifactModelJson } from '../artifact';
 import { parseModelConfig, type ModelConfig } from '../model/config';
-import { predict, type ModelWeights } from '../model/forward';
+import { predict } from '../model/forward';
+import { ServingWeights } from '../model/serving-weights';
 import { createModelWeights } from '../model/weights';
 import { TextVectorizer } from '../text';
 import type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
@@ -26,7 +27,7 @@ export class Classifier {
     readonly info: ModelInfo,
     private readonly config: ModelConfig,
     private readonly vectorizer: TextVectorizer,
-    private readonly weights: ModelWeights,
+    private readonly weights: ServingWeights,
     private readonly labels: string[],
   ) {}
 
@@ -60,9 +61,9 @@ export class Classifier {
     if (manifest.labels.length !== expectedLabels) {
       throw mismatch(`the output needs ${expectedLabels} labels, the artifact names ${manifest.labels.length}`);
     }
-    let weights: ModelWeights;
+    let weights: ServingWeights;
     try {
-      weights = createModelWeights(config, tensors);
+      weights = ServingWeights.pack(config, createModelWeights(config, tensors));
     } catch (error) {
       throw mismatch((error as Error).message);
     }
@@ -95,7 +96,7 @@ export class Classifier {
 
   /** Frees the model's tensors. */
   dispose(): void {
-    for (const tensor of Object.values(this.weights)) tensor.dispose();
+    this.weights.dispose();
   }
 
   private encode(text: string): { ids: Int32Array } {

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { bidirectionalLstm, type LstmWeights } from './layers/bidirectional-lstm';
+import { bidirectionalLstm } from './layers/bidirectional-lstm';
 import { dense } from './layers/dense';
-import { EMBEDDING, denseParameterNames, lstmParameterNames } from './parameters';
+import { EMBEDDING, denseParameterNames } from './parameters';
 import type { TimeMask } from './ops/bidirectional-recurrence';
+import { packRecurrentLayer, ServingWeights, weight, type ModelWeights } from './serving-weights';
 
-/** Model tensors by the names of {@link parameterSpecs}. */
-export type ModelWeights = Record<string, tf.Tensor>;
+export type { ModelWeights } from './serving-weights';
 
 /** Token ids [B, T] (int32, 0 = padding), or real-valued features [B, T, F]. */
 export type ModelInput = { tokens: tf.Tensor2D } | { features: tf.Tensor3D };
@@ -22,21 +22,6 @@ export interface ForwardOptions {
 function maybeDropout<T extends tf.Tensor>(x: T, options: ForwardOptions, salt: number): T {
   const { dropout } = options;
   return dropout && dropout.rate > 0 ? (tf.dropout(x, dropout.rate, undefined, dropout.seed * 31 + salt) as T) : x;
-}
-
-function weight<T extends tf.Tensor>(weights: ModelWeights, name: string): T {
-  const tensor = weights[name];
-  if (!tensor) throw new Error(`model weights: missing tensor "${name}"`);
-  return tensor as T;
-}
-
-function lstmWeights(weights: ModelWeights, layer: number, direction: 'forward' | 'backward'): LstmWeights {
-  const names = lstmParameterNames(layer, direction);
-  return {
-    kernel: weight(weights, names.kernel),
-    recurrentKernel: weight(weights, names.recurrentKernel),
-    bias: weight(weights, names.bias),
-  };
 }
 
 /**
@@ -69,7 +54,8 @@ function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): {
 /**
  * The whole model up to its output logits: embedding, bidirectional LSTMs,
  * dense head and output layer. Differentiable; the recurrences carry their own
- * hand-written backward pass.
+ * hand-written backward pass. Serving passes {@link ServingWeights}, whose
+ * recurrent layers are packed once; training passes its variables.
  *
  * @returns logits [B, K], or [B, T, K] for a per-timestep output.
  *
@@ -78,17 +64,17 @@ function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): {
  */
 export function forward(
   config: ModelConfig,
-  weights: ModelWeights,
+  model: ModelWeights | ServingWeights,
   input: ModelInput,
   options: ForwardOptions = {},
 ): tf.Tensor {
+  const weights = model instanceof ServingWeights ? model.weights : model;
   const { x, mask } = embed(config, weights, input);
   const [steps, batch] = x.shape;
   let sequence: tf.Tensor = maybeDropout(x, options, 1);
   config.recurrent.forEach((layer, index) => {
     sequence = bidirectionalLstm(sequence as tf.Tensor3D, {
-      forward: lstmWeights(weights, index, 'forward'),
-      backward: lstmWeights(weights, index, 'backward'),
+      weights: model instanceof ServingWeights ? model.recurrentLayers[index] : packRecurrentLayer(weights, index),
       mergeMode: layer.mergeMode,
       returnSequences: config.output.perTimestep || index < config.recurrent.length - 1,
       mask,
@@ -113,9 +99,9 @@ export function forward(
  * @example
  * (await predict(TUTORIAL_MODEL, weights, { tokens }).data())[0]; // 0.93 for a glowing review
  */
-export function predict(config: ModelConfig, weights: ModelWeights, input: ModelInput): tf.Tensor {
+export function predict(config: ModelConfig, model: ModelWeights | ServingWeights, input: ModelInput): tf.Tensor {
   return tf.tidy(() => {
-    const logits = forward(config, weights, input);
+    const logits = forward(config, model, input);
     return config.output.activation === 'sigmoid' ? tf.sigmoid(logits) : tf.softmax(logits);
   });
 }

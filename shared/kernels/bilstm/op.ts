@@ -25,8 +25,7 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     const shape = recurrenceShape(projected, recurrent);
     const { steps, batch, units } = shape;
     assertMask(mask, steps * batch);
-    const weights = recurrent.dataSync() as Float32Array;
-    assertBlockDiagonal(weights, units);
+    const weights = blockDiagonalValues(recurrent, units);
     const statesTensor = (states: Float32Array) => tf.tensor3d(states, [steps, batch, 2 * units]);
     const inputs = (p: tf.Tensor3D) => ({ projected: p.dataSync() as Float32Array, recurrent: weights, mask });
 
@@ -45,6 +44,23 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     });
     return withGradient(projected, recurrent) as tf.Tensor3D;
   };
+}
+
+/**
+ * Read and checked once per tensor value: serving weights (`ServingWeights`)
+ * keep one recurrent tensor for every call, and reading plus checking its
+ * 2H·8H floats each time would cost more than a short text's recurrence.
+ * Keyed by the data, not the tensor: a variable that is assigned gets new data.
+ */
+const checkedRecurrent = new WeakMap<object, Float32Array>();
+
+function blockDiagonalValues(recurrent: tf.Tensor2D, units: number): Float32Array {
+  const cached = checkedRecurrent.get(recurrent.dataId);
+  if (cached) return cached;
+  const values = recurrent.dataSync() as Float32Array;
+  assertBlockDiagonal(values, units);
+  checkedRecurrent.set(recurrent.dataId, values);
+  return values;
 }
 
 function assertMask(mask: TimeMask | null, expectedLength: number): void {

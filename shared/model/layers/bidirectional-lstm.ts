@@ -11,9 +11,19 @@ export interface LstmWeights {
   bias: tf.Tensor1D; // [4H]
 }
 
+/**
+ * Both directions' weights in the recurrence's gate-major layout
+ * `[i_f i_b | f_f f_b | c_f c_b | o_f o_b]`: what {@link bidirectionalLstm} reads.
+ */
+export interface PackedBidirectionalLstm {
+  kernel: tf.Tensor2D; // [D, 8H]
+  /** Block-diagonal: each direction's [H, 4H] block, zeros elsewhere. */
+  recurrent: tf.Tensor2D; // [2H, 8H]
+  bias: tf.Tensor1D; // [8H]
+}
+
 export interface BidirectionalLstmOptions {
-  forward: LstmWeights;
-  backward: LstmWeights;
+  weights: PackedBidirectionalLstm;
   mergeMode: MergeMode;
   /** Keras `return_sequences`: every timestep's output, or only the final one. */
   returnSequences: boolean;
@@ -27,6 +37,31 @@ function interleaveGates(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const byGate = (t: tf.Tensor) => tf.reshape(t, [rows, 4, 1, units]);
   const joined = tf.reshape(tf.concat([byGate(a), byGate(b)], 2), [rows, 8 * units]);
   return a.shape.length === 1 ? tf.reshape(joined, [8 * units]) : joined;
+}
+
+/**
+ * Packs Keras' per-direction tensors into the layout of {@link bidirectionalLstm}.
+ * Differentiable, so training packs its variables inside every step (about 30
+ * tfjs kernels); a model that serves packs once at load (see `ServingWeights`).
+ *
+ * @example
+ * const packed = packBidirectionalLstm(forward, backward); // H = 64, D = 64
+ * packed.kernel.shape; // [64, 512]
+ * packed.recurrent.shape; // [128, 512]
+ */
+export function packBidirectionalLstm(forward: LstmWeights, backward: LstmWeights): PackedBidirectionalLstm {
+  return tf.tidy(() => {
+    const units = forward.recurrentKernel.shape[0];
+    const zeros = tf.zeros([units, 4 * units]);
+    return {
+      kernel: interleaveGates(forward.kernel, backward.kernel) as tf.Tensor2D,
+      recurrent: tf.concat(
+        [interleaveGates(forward.recurrentKernel, zeros), interleaveGates(zeros, backward.recurrentKernel)],
+        0,
+      ) as tf.Tensor2D,
+      bias: interleaveGates(forward.bias, backward.bias) as tf.Tensor1D,
+    };
+  });
 }
 
 function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Tensor {
@@ -50,27 +85,20 @@ function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Ten
  *   else [B, W]; W = 2H for concat, H otherwise.
  *
  * @example
- * const y = bidirectionalLstm(x, { forward, backward, mergeMode: 'concat', returnSequences: false, mask: null });
+ * const y = bidirectionalLstm(x, { weights: packBidirectionalLstm(forward, backward), mergeMode: 'concat', returnSequences: false, mask: null });
  * // x [100, 32, 64], H = 32 → y [32, 64]
  */
 export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
-  const { forward, backward, mergeMode, returnSequences, mask } = options;
+  const { weights, mergeMode, returnSequences, mask } = options;
   const [steps, batch, width] = input.shape;
-  const units = forward.recurrentKernel.shape[0];
-  const zeros = tf.zeros([units, 4 * units]);
-  const recurrent = tf.concat(
-    [interleaveGates(forward.recurrentKernel, zeros), interleaveGates(zeros, backward.recurrentKernel)],
-    0,
-  ) as tf.Tensor2D;
-  const kernel = interleaveGates(forward.kernel, backward.kernel) as tf.Tensor2D;
-  const bias = interleaveGates(forward.bias, backward.bias);
+  const units = weights.recurrent.shape[0] / 2;
   // One projection for every timestep and both directions: a single large matMul.
-  const projected = tf.reshape(tf.add(matMul(tf.reshape(input, [steps * batch, width]), kernel), bias), [
+  const projected = tf.reshape(tf.add(matMul(tf.reshape(input, [steps * batch, width]), weights.kernel), weights.bias), [
     steps,
     batch,
     8 * units,
   ]) as tf.Tensor3D;
-  const states = recurrence(projected, recurrent, mask);
+  const states = recurrence(projected, weights.recurrent, mask);
   if (returnSequences) {
     const [fwd, bwd] = tf.split(states, 2, 2);
     const merged = merge(fwd, bwd, mergeMode);
