@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
 import type { TimeMask } from '../ops/bidirectional-recurrence';
-import { matMul } from '../ops/mat-mul';
+import { affine } from '../ops/affine';
 import { recurrence } from '../ops/recurrence-engine';
 
 /** One direction's tensors in Keras' layout: gates i, f, c, o along the last axis. */
@@ -93,7 +93,7 @@ export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstm
   const [steps, batch, width] = input.shape;
   const units = weights.recurrent.shape[0] / 2;
   // One projection for every timestep and both directions: a single large matMul.
-  const projected = tf.reshape(tf.add(matMul(tf.reshape(input, [steps * batch, width]), weights.kernel), weights.bias), [
+  const projected = tf.reshape(affine(tf.reshape(input, [steps * batch, width]), weights.kernel, weights.bias), [
     steps,
     batch,
     8 * units,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../config';
-import { matMul } from '../ops/mat-mul';
+import { affine } from '../ops/affine';
 
 function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
   switch (activation) {
@@ -22,5 +22,5 @@ function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
  * dense(x, kernel, bias, 'relu'); // x [32, 64], kernel [64, 64] → [32, 64]
  */
 export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
-  return activate(tf.add(matMul(x, kernel), bias), activation);
+  return activate(affine(x, kernel, bias), activation);
 }

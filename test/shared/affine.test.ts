@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startNodeBackend } from '../../shared/backend/node';
+import { affine } from '../../shared/model/ops/affine';
+
+beforeAll(async () => {
+  await startNodeBackend();
+});
+
+/** x [2, 3], kernel [3, 2], bias [2]: small enough to write every value by hand. */
+const x = () => tf.tensor2d([1, 2, 3, -1, 0, 2], [2, 3]);
+const kernel = () => tf.tensor2d([1, 0, 0, 1, 2, -1], [3, 2]);
+const bias = () => tf.tensor1d([0.5, -2]);
+
+describe('affine', () => {
+  it('computes x · kernel + bias', () => {
+    // row 0: [1 + 0 + 6, 0 + 2 − 3] + bias; row 1: [−1 + 0 + 4, 0 + 0 − 2] + bias
+    expect(Array.from(affine(x(), kernel(), bias()).dataSync())).toEqual([7.5, -3, 3.5, -4]);
+  });
+
+  it('has the closed-form gradients: dx = dy·kernelᵀ, dkernel = xᵀ·dy, dbias = Σ_rows dy', () => {
+    const dy = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const [dx, dKernel, dBias] = tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) =>
+      affine(a as tf.Tensor2D, k as tf.Tensor2D, b as tf.Tensor1D),
+    )([x(), kernel(), bias()], dy);
+    expect(Array.from(dx.dataSync())).toEqual([1, 2, 0, 3, 4, 2]);
+    expect(Array.from(dKernel.dataSync())).toEqual([-2, -2, 2, 4, 9, 14]);
+    expect(Array.from(dBias.dataSync())).toEqual([4, 6]);
+    expect(dBias.shape).toEqual([2]);
+  });
+
+  it('dispatches no Sum for the bias gradient', async () => {
+    const profile = await tf.profile(() =>
+      tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => affine(a as tf.Tensor2D, k as tf.Tensor2D, b as tf.Tensor1D))([x(), kernel(), bias()]),
+    );
+    expect(profile.kernels.map((k) => k.name)).not.toContain('Sum');
+  });
+});
