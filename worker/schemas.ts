@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_ERROR_CODES } from './api-error';
 import type { Limits } from './limits';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ArtifactError } from './errors';
 import { elementCount } from './named-tensor';
 
