@@ -25,7 +25,7 @@ import { countParameters } from '../shared/model/parameters';
 import { initialWeights } from '../shared/model/weights';
 import { createRandom } from '../shared/random';
 import { writeFileAtomic } from '../training/io/atomic-write';
-import { benchEdge, type EdgeResult } from './edge';
+import { benchEdge, formatEdge, type EdgeResult } from './edge';
 import { coreEngine, layersEngine, type Batch, type BenchEngine, type EngineId } from './engines';
 import { summarize, type Summary } from './stats';
 
@@ -185,11 +185,7 @@ async function main(): Promise<void> {
     process.stdout.write('\nstarting wrangler dev…\n');
     try {
       edge = await benchEdge(review(100), options.edgeRequests);
-      console.log(
-        `edge (wrangler dev, loopback, model ${edge.model.slice(0, 12)}, ${edge.requests} requests): ` +
-          `POST /v1/classify of a 100-word review p50 ${fmt(edge.classifyP50Ms)} ms, p99 ${fmt(edge.classifyP99Ms)} ms; ` +
-          `GET /healthz p50 ${fmt(edge.healthzP50Ms)} ms`,
-      );
+      console.log(formatEdge(edge));
     } catch (error) {
       edge = { skipped: error instanceof Error ? error.message : String(error) };
       console.log(`edge: skipped: ${edge.skipped}`);

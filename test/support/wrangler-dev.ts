@@ -9,10 +9,20 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 /** How long `wrangler dev` may take to bundle, start workerd and load the model. */
 export const WRANGLER_STARTUP_TIMEOUT_MS = 90_000;
 
+export interface WranglerDevOptions {
+  /**
+   * Polled until it answers 200. The default, `/healthz`, loads the model; a
+   * path that does not (e.g. `/demo.css`) leaves the first request that needs
+   * the model to load it, which is how a cold start is timed.
+   */
+  readyPath?: string;
+}
+
 /**
  * A real `wrangler dev` of this repository's worker on a free port of
  * 127.0.0.1, offline (`CLOUDFLARE_CF_FETCH_ENABLED=false`), ready once
- * `/healthz` answers 200, with its local state in a temp folder.
+ * `/healthz` (or `options.readyPath`) answers 200, with its local state in a
+ * temp folder.
  *
  * @example
  * ```ts
@@ -36,7 +46,7 @@ export class WranglerDev {
     child.on('exit', (code, signal) => (this.exit = `exited with ${signal ?? `code ${code}`}`));
   }
 
-  static async start(): Promise<WranglerDev> {
+  static async start(options: WranglerDevOptions = {}): Promise<WranglerDev> {
     const [port, inspectorPort] = [await freePort(), await freePort()];
     // Local state (R2, caches) goes to a temp folder, not into the work tree.
     const stateDir = await mkdtemp(join(tmpdir(), 'bilstm-edge-e2e-'));
@@ -53,7 +63,7 @@ export class WranglerDev {
     );
     const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir);
     try {
-      await dev.waitUntilHealthy();
+      await dev.waitUntilReady(options.readyPath ?? '/healthz');
     } catch (error) {
       await dev.stop();
       throw error;
@@ -61,14 +71,13 @@ export class WranglerDev {
     return dev;
   }
 
-  /** Polls /healthz, which answers 200 only once the model is loaded. */
-  private async waitUntilHealthy(): Promise<void> {
+  private async waitUntilReady(path: string): Promise<void> {
     const deadline = Date.now() + WRANGLER_STARTUP_TIMEOUT_MS;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
-      if (this.exit !== undefined) throw this.failure(`wrangler dev ${this.exit} before /healthz answered`);
+      if (this.exit !== undefined) throw this.failure(`wrangler dev ${this.exit} before ${path} answered`);
       try {
-        const response = await fetch(`${this.origin}/healthz`, { signal: AbortSignal.timeout(5_000) });
+        const response = await fetch(`${this.origin}${path}`, { signal: AbortSignal.timeout(5_000) });
         if (response.ok) return;
         last = `${response.status} ${await response.text()}`;
       } catch (error) {
@@ -76,7 +85,7 @@ export class WranglerDev {
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw this.failure(`/healthz did not answer 200 within ${WRANGLER_STARTUP_TIMEOUT_MS} ms (last: ${last})`);
+    throw this.failure(`${path} did not answer 200 within ${WRANGLER_STARTUP_TIMEOUT_MS} ms (last: ${last})`);
   }
 
   /** An error carrying the end of wrangler's output, which usually says what went wrong. */
@@ -87,6 +96,14 @@ export class WranglerDev {
   /** Everything wrangler has printed so far, stdout and stderr interleaved. */
   get log(): string {
     return this.output;
+  }
+
+  /**
+   * How often wrangler has reloaded the worker, which it does whenever a
+   * source file changes: a fresh isolate, so figures taken across one mix two.
+   */
+  get reloads(): number {
+    return this.output.match(/Reloading local server/g)?.length ?? 0;
   }
 
   /** The id of the `wrangler` process; workerd runs as one of its descendants. */
