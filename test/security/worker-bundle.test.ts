@@ -32,6 +32,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { BUNDLE_BUDGET_GZIP_BYTES, measureBundle } from '../../worker/scripts/measure-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -90,6 +91,15 @@ function codeGenerationReferences(source: ts.SourceFile): string[] {
 }
 
 describe('the minified worker bundle', () => {
+  // Not a timing: the upload size is deterministic, and one non-namespace
+  // zod import alone adds ~65 KB, enough to break the budget.
+  it('fits the 1 MB gzip budget with the bundled model', async () => {
+    const size = await measureBundle(outdir);
+    expect(size.modules.map((m) => m.file)).toContain('index.js');
+    expect(size.modules.some((m) => m.file.endsWith('weights.bin'))).toBe(true);
+    expect(size.gzip).toBeLessThanOrEqual(BUNDLE_BUDGET_GZIP_BYTES);
+  });
+
   it('has no eval( / new Function / Function( outside string literals', () => {
     const source = ts.createSourceFile('index.js', bundle, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
     const ranges = literalRanges(source);
