@@ -100,8 +100,8 @@ export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstm
   ]) as tf.Tensor3D;
   const states = recurrence(projected, weights.recurrent, mask);
   if (returnSequences) {
-    const [fwd, bwd] = tf.split(states, 2, 2);
-    const merged = merge(fwd, bwd, mergeMode);
+    // The states are already [forward | backward] per step: concat's merge is the identity.
+    const merged = mergeMode === 'concat' ? states : merge(...(tf.split(states, 2, 2) as [tf.Tensor, tf.Tensor]), mergeMode);
     return mask ? tf.mul(merged, tf.tensor3d(mask, [steps, batch, 1])) : merged;
   }
   // The forward direction ends at the last timestep, the backward one at the first.
