@@ -107,11 +107,6 @@ async function workerOrigin(pid: number): Promise<string> {
   throw new Error(`no socket of workerd ${pid} answers /healthz`);
 }
 
-/** How often wrangler has reloaded the worker, which it does whenever a source file changes. */
-function reloads(dev: WranglerDev): number {
-  return dev.log.match(/Reloading local server/g)?.length ?? 0;
-}
-
 async function liveTensors(dev: WranglerDev): Promise<number> {
   const response = await dev.fetch('/healthz');
   if (!response.ok) throw dev.failure(`/healthz answered ${response.status}`);
@@ -169,7 +164,7 @@ async function main(): Promise<number> {
     const probe = await dev.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: REVIEW }) });
     if (probe.status !== 200) throw dev.failure(`the review was answered ${probe.status}: ${await probe.text()}`);
     const tensorsAtStart = await liveTensors(dev);
-    const reloadsAtStart = reloads(dev);
+    const reloadsAtStart = dev.reloads;
 
     const non2xxSamples: string[] = [];
     const warmUpKiB: number[] = [];
@@ -192,7 +187,7 @@ async function main(): Promise<number> {
     const memory = sampleMemory(pid);
     const run = figuresOf(await classifyLoad(target, RUN_SECONDS, non2xxSamples));
     const samplesKiB = await memory.stop().catch(() => [] as number[]);
-    const sameWorker = reloads(dev) === reloadsAtStart && (await workerRuntimePid(dev).then((now) => now === pid, () => false));
+    const sameWorker = dev.reloads === reloadsAtStart && (await workerRuntimePid(dev).then((now) => now === pid, () => false));
     const tensorsAfterRun = await liveTensors(dev);
     const finalKiB = samplesKiB.at(-1) ?? NaN;
     const peakKiB = Math.max(...samplesKiB);
