@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArtifactError } from '../shared/artifact';
 import type { MergeMode } from '../shared/model/config';
+import { TRUNCATE_SIDES } from '../shared/text';
 import { DataFormatError } from './data/examples';
 import { DownloadError } from './data/download';
 import { TrainingError } from './errors';
@@ -65,8 +66,14 @@ export function buildCommand(): Command {
     .option('--test <path>', "a test file, instead of the data set's own test split; scored once, at the end")
     .option('--cache-dir <dir>', 'where the default IMDB download is kept (default: $XDG_CACHE_HOME/bilstm-edge or ~/.cache/bilstm-edge)')
     .option('--vocabulary-size <n>', 'TextVectorization max_tokens, padding and [UNK] included', integer(3))
-    .option('--sequence-length <n>', 'tokens per text: longer texts are cut, shorter ones padded', integer(1))
+    .option('--sequence-length <n>', 'tokens per text: longer texts are cut (see --truncate), shorter ones padded at the end', integer(1))
     .option('--strip-html', 'replace HTML tags such as <br /> with spaces before tokenizing')
+    .addOption(
+      new Option(
+        '--truncate <side>',
+        "which side of a longer text is cut off: end keeps its first tokens (Keras TextVectorization); start keeps its last ones, where a review's verdict usually is (Keras pad_sequences' default)",
+      ).choices(TRUNCATE_SIDES),
+    )
     .option('--embedding-dim <n>', 'embedding width', integer(1))
     .option('--lstm-units <list>', 'units of each bidirectional LSTM layer, bottom first, e.g. 64,32', integerList)
     .addOption(new Option('--merge-mode <mode>', 'how the two directions combine').choices(['concat', 'sum', 'mul', 'ave']))
@@ -111,6 +118,7 @@ export function recipeFromFlags(flags: Flags): TrainingRecipe {
     vocabularySize: pick(flags.vocabularySize, base.vocabularySize),
     sequenceLength: pick(flags.sequenceLength, base.sequenceLength),
     stripHtml: pick(flags.stripHtml, base.stripHtml),
+    truncate: pick(flags.truncate, base.truncate),
     epochs: pick(flags.epochs, base.epochs),
     batchSize: pick(flags.batchSize, base.batchSize),
     learningRate: pick(flags.lr, base.learningRate),

@@ -1,5 +1,6 @@
 import { TUTORIAL_MODEL, type ModelConfig } from '../shared/model/config';
 import type { WeightPrecision } from '../shared/artifact/quantize';
+import type { TruncateSide } from '../shared/text';
 
 /** Everything a run decides before it sees data. */
 export interface TrainingRecipe {
@@ -8,6 +9,8 @@ export interface TrainingRecipe {
   vocabularySize: number;
   sequenceLength: number;
   stripHtml: boolean;
+  /** The side a text longer than `sequenceLength` loses: 'end' as TextVectorization does, 'start' as pad_sequences does. */
+  truncate: TruncateSide;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -28,6 +31,7 @@ export const TUTORIAL: TrainingRecipe = {
   vocabularySize: 10_000,
   sequenceLength: 100,
   stripHtml: false,
+  truncate: 'end',
   epochs: 5,
   batchSize: 32,
   learningRate: 1e-3,

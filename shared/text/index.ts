@@ -1,5 +1,5 @@
 export { TextVectorizer, type TokenSpan } from './text-vectorizer';
-export { MAX_SEQUENCE_LENGTH, MAX_VOCABULARY_SIZE, type VectorizerConfig } from './config';
+export { MAX_SEQUENCE_LENGTH, MAX_VOCABULARY_SIZE, TRUNCATE_SIDES, type TruncateSide, type VectorizerConfig } from './config';
 export { TEXT_VECTORIZER_FORMAT, TEXT_VECTORIZER_VERSION, type TextVectorizerJSON } from './json';
 export { KERAS_PUNCTUATION, standardize } from './standardize';
 export { isSplitWhitespace } from './split';

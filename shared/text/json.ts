@@ -13,11 +13,13 @@ export const TEXT_VECTORIZER_VERSION = 1;
  * the vocabulary, index = token id. Version 1 means Keras'
  * `lower_and_strip_punctuation` + `whitespace` split, as in `standardize.ts`
  * and `split.ts`. `vocabulary` has the shape of Keras' `get_vocabulary()`.
+ * A config without `truncate` means `'end'`, which is what every vectorizer
+ * saved before the option existed does.
  */
 export interface TextVectorizerJSON {
   format: typeof TEXT_VECTORIZER_FORMAT;
   version: typeof TEXT_VECTORIZER_VERSION;
-  config: Required<VectorizerConfig>;
+  config: Omit<Required<VectorizerConfig>, 'truncate'> & Pick<VectorizerConfig, 'truncate'>;
   vocabulary: string[];
 }
 

@@ -40,3 +40,25 @@ export function forEachWord(text: string, onWord: (start: number, end: number) =
     if (onWord(start, i) === false) return;
   }
 }
+
+/**
+ * `forEachWord` from the last word to the first: the same words, in reverse
+ * order, so that keeping a text's last words reads only those.
+ *
+ * @example
+ * ```ts
+ * const words: string[] = [];
+ * forEachWordFromEnd('  to be\tor ', (start, end) => { words.push('  to be\tor '.slice(start, end)); });
+ * words; // ['or', 'be', 'to']
+ * ```
+ */
+export function forEachWordFromEnd(text: string, onWord: (start: number, end: number) => boolean | void): void {
+  let i = text.length;
+  while (i > 0) {
+    while (i > 0 && isSplitWhitespace(text.charCodeAt(i - 1))) i--;
+    if (i === 0) return;
+    const end = i;
+    while (i > 0 && !isSplitWhitespace(text.charCodeAt(i - 1))) i--;
+    if (onWord(i, end) === false) return;
+  }
+}

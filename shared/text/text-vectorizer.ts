@@ -1,6 +1,7 @@
 import { describeValue, resolveVectorizerConfig, type VectorizerConfig } from './config';
 import { TEXT_VECTORIZER_FORMAT, TEXT_VECTORIZER_VERSION, parseTextVectorizerJSON, type TextVectorizerJSON } from './json';
 import { forEachToken } from './tokenize';
+import { writeKeptTokens } from './truncate';
 import { OOV_ID, rankVocabulary } from './vocabulary';
 
 /** One token of an input text, where it came from and its id. */
@@ -20,7 +21,9 @@ export interface TokenSpan {
  * split='whitespace', output_mode='int', max_tokens, output_sequence_length)`:
  * ASCII-only lowercasing, the 32 ASCII punctuation characters removed, split on
  * ASCII whitespace, ids ranked by frequency (ties: higher code points first),
- * 0 = padding, 1 = `'[UNK]'`, sequences cut and padded at the end.
+ * 0 = padding, 1 = `'[UNK]'`, sequences cut and padded at the end. With
+ * `truncate: 'start'` a long text keeps its last tokens instead, as Keras'
+ * `pad_sequences(truncating='pre', padding='post')` does.
  *
  * @example
  * ```ts
@@ -31,6 +34,13 @@ export interface TokenSpan {
  * vectorizer.vocabulary;            // ['', '[UNK]', 'great', 'film', 'a']
  * vectorizer.encode('Great, FILM'); // Int32Array [2, 3, 0, 0]
  * vectorizer.encode('a dull film'); // Int32Array [4, 1, 3, 0]
+ *
+ * const lastTwo = TextVectorizer.fit(['A great film.', 'A dull film!', 'great great'], {
+ *   maxTokens: 5,
+ *   sequenceLength: 2,
+ *   truncate: 'start',
+ * });
+ * lastTwo.encode('a dull film');      // Int32Array [1, 3]
  * ```
  */
 export class TextVectorizer {
@@ -95,7 +105,10 @@ export class TextVectorizer {
   }
 
   /**
-   * The config and vocabulary, ready for `JSON.stringify`.
+   * The config and vocabulary, ready for `JSON.stringify`. `truncate` is
+   * written only when it is `'start'`: a default vectorizer saves exactly what
+   * it saved before the option existed, and code from before it refuses a
+   * `'start'` one (unknown key) rather than silently keeping the wrong tokens.
    *
    * @example
    * ```ts
@@ -103,10 +116,11 @@ export class TextVectorizer {
    * ```
    */
   toJSON(): TextVectorizerJSON {
+    const { truncate, ...config } = this.config;
     return {
       format: TEXT_VECTORIZER_FORMAT,
       version: TEXT_VECTORIZER_VERSION,
-      config: { ...this.config },
+      config: truncate === 'end' ? config : { ...config, truncate },
       vocabulary: [...this.vocabulary],
     };
   }
@@ -114,7 +128,8 @@ export class TextVectorizer {
   /**
    * Writes the ids of `text` into `target[offset ... offset + sequenceLength)`,
    * zero-padded at the end, and returns how many are real tokens (the
-   * unpadded length, at most `sequenceLength`). Allocates nothing.
+   * unpadded length, at most `sequenceLength`). Of a longer text it keeps the
+   * first tokens, or the last ones with `truncate: 'start'`. Allocates nothing.
    *
    * @throws RangeError when `target` has no room for a whole sequence at `offset`
    *
@@ -132,18 +147,15 @@ export class TextVectorizer {
         `encodeInto: need ${sequenceLength} slots at offset ${offset}, but the target has length ${target.length}`,
       );
     }
-    let length = 0;
-    forEachToken(text, this.config, (token) => {
-      target[offset + length++] = this.ids.get(token) ?? OOV_ID;
-      return length < sequenceLength;
-    });
+    const length = writeKeptTokens(text, this.config, target, offset, (token) => this.idOf(token));
     target.fill(0, offset + length, offset + sequenceLength);
     return length;
   }
 
   /**
-   * The ids of `text`: exactly `sequenceLength` of them, cut or zero-padded at
-   * the end. Unknown tokens are 1.
+   * The ids of `text`: exactly `sequenceLength` of them, cut (at the end, or at
+   * the start with `truncate: 'start'`) or zero-padded at the end. Unknown
+   * tokens are 1.
    *
    * @example
    * ```ts
@@ -174,9 +186,11 @@ export class TextVectorizer {
   }
 
   /**
-   * The tokens `encode` uses, with their ids and their offsets in `text`, for
-   * highlighting: `text.slice(start, end)` is the word as written, without the
-   * punctuation around it. `tokens(text)[i].id === encode(text)[i]`.
+   * The tokens `encode` keeps, in order, with their ids and their offsets in
+   * `text`, for highlighting: `text.slice(start, end)` is the word as written,
+   * without the punctuation around it. `tokens(text)[i].id === encode(text)[i]`
+   * whichever side is truncated, so position `i` of the model's input is the
+   * word at `tokens(text)[i]`.
    *
    * @example
    * ```ts
@@ -186,11 +200,11 @@ export class TextVectorizer {
    */
   tokens(text: string): TokenSpan[] {
     const spans: TokenSpan[] = [];
-    const { sequenceLength } = this.config;
-    forEachToken(text, this.config, (token, start, end) => {
-      spans.push({ token, id: this.ids.get(token) ?? OOV_ID, start, end });
-      return spans.length < sequenceLength;
-    });
+    writeKeptTokens(text, this.config, spans, 0, (token, start, end) => ({ token, id: this.idOf(token), start, end }));
     return spans;
+  }
+
+  private idOf(token: string): number {
+    return this.ids.get(token) ?? OOV_ID;
   }
 }

@@ -1,16 +1,19 @@
 import { blankHtmlTags } from './html';
-import { forEachWord } from './split';
+import { forEachWord, forEachWordFromEnd } from './split';
 import { isStrippedPunctuation, standardize } from './standardize';
 
 /** Options shared by everything that turns text into tokens. */
 export interface TokenizeOptions {
   /** Replace HTML tags with spaces first (see `blankHtmlTags`). */
   stripHtml: boolean;
+  /** Visit the tokens from the last to the first. Default `false`. */
+  fromEnd?: boolean;
 }
 
 /**
- * Calls `onToken(token, start, end)` for each token of `text`, in order, until
- * the text ends or `onToken` returns `false`.
+ * Calls `onToken(token, start, end)` for each token of `text`, in order (in
+ * reverse order with `fromEnd`), until the text ends or `onToken` returns
+ * `false`.
  *
  * Keras standardizes the whole string and then splits it. Splitting first and
  * standardizing each word gives the same tokens, because standardization never
@@ -33,7 +36,8 @@ export function forEachToken(
   onToken: (token: string, start: number, end: number) => boolean | void,
 ): void {
   const source = options.stripHtml ? blankHtmlTags(text) : text;
-  forEachWord(source, (wordStart, wordEnd) => {
+  const forEachWordIn = options.fromEnd ? forEachWordFromEnd : forEachWord;
+  forEachWordIn(source, (wordStart, wordEnd) => {
     let start = wordStart;
     let end = wordEnd;
     while (start < end && isStrippedPunctuation(source.charCodeAt(start))) start++;

@@ -257,6 +257,96 @@ describe('tokens: offsets for highlighting', () => {
   });
 });
 
+describe('truncate', () => {
+  const corpus = ['one two three four five', 'two three four five', 'three four five', 'four five', 'five'];
+  const fit = (truncate?: 'end' | 'start') => TextVectorizer.fit(corpus, { maxTokens: 10, sequenceLength: 3, truncate });
+  // five: 5 times, four: 4, three: 3, two: 2, one: 1
+  const [five, four, three, two, one] = [2, 3, 4, 5, 6];
+  const text = 'One, two; THREE four five!';
+
+  it("'end' (the default) keeps the first tokens, 'start' the last ones", () => {
+    expect(fit().vocabulary).toEqual(['', '[UNK]', 'five', 'four', 'three', 'two', 'one']);
+    expect(fit().config.truncate).toBe('end');
+    expect([...fit().encode(text)]).toEqual([one, two, three]);
+    expect([...fit('end').encode(text)]).toEqual([one, two, three]);
+    expect([...fit('start').encode(text)]).toEqual([three, four, five]);
+  });
+
+  it('pads short texts at the end the same way on both sides', () => {
+    for (const short of ['five one', 'two', '', '!!!', 'one two three']) {
+      expect([...fit('start').encode(short)], short).toEqual([...fit('end').encode(short)]);
+    }
+    expect([...fit('start').encode('five one')]).toEqual([five, one, 0]);
+  });
+
+  it('encodeInto writes the kept ids at the start of its slot only and returns their count', () => {
+    const target = new Int32Array(7).fill(9);
+    expect(fit('start').encodeInto(text, target, 2)).toBe(3);
+    expect([...target]).toEqual([9, 9, three, four, five, 9, 9]);
+    expect(fit('start').encodeInto('four', target, 2)).toBe(1);
+    expect([...target]).toEqual([9, 9, four, 0, 0, 9, 9]);
+    const batch = fit('start').encodeBatch([text, 'two', 'one two three four']);
+    expect([...batch]).toEqual([three, four, five, two, 0, 0, two, three, four]);
+  });
+
+  it('tokens() gives the spans of exactly the kept tokens, in order, with offsets into the input', () => {
+    const spans = (truncate: 'end' | 'start') => fit(truncate).tokens(text);
+    expect(spans('end')).toEqual([
+      { token: 'one', id: one, start: 0, end: 3 },
+      { token: 'two', id: two, start: 5, end: 8 },
+      { token: 'three', id: three, start: 10, end: 15 },
+    ]);
+    expect(spans('start')).toEqual([
+      { token: 'three', id: three, start: 10, end: 15 },
+      { token: 'four', id: four, start: 16, end: 20 },
+      { token: 'five', id: five, start: 21, end: 25 },
+    ]);
+    expect(spans('start').map((span) => text.slice(span.start, span.end))).toEqual(['THREE', 'four', 'five']);
+  });
+
+  it('keeps the last sequenceLength tokens for every text length', () => {
+    const words = ['five', 'one', 'unknown', 'four', 'two', 'three', 'five', 'x', 'four', 'one', 'three'];
+    for (let count = 0; count <= words.length; count++) {
+      const input = words.slice(0, count).join(' ');
+      const kept = words.slice(Math.max(0, count - 3), count);
+      const start = fit('start');
+      expect(start.tokens(input).map((span) => span.token), input).toEqual(kept);
+      const ids = kept.map((word) => Math.max(1, start.vocabulary.indexOf(word)));
+      expect([...start.encode(input)], input).toEqual([...ids, 0, 0, 0].slice(0, 3));
+    }
+  });
+
+  it('survives the JSON round trip, and writes the field only when it is not the default', () => {
+    const start = fit('start');
+    const json = JSON.parse(JSON.stringify(start)) as TextVectorizerJSON;
+    expect(json.config).toEqual({ maxTokens: 10, sequenceLength: 3, stripHtml: false, truncate: 'start' });
+    const restored = TextVectorizer.fromJSON(json);
+    expect(restored.config.truncate).toBe('start');
+    expect([...restored.encode(text)]).toEqual([three, four, five]);
+    expect(restored.tokens(text)).toEqual(start.tokens(text));
+
+    expect(Object.keys(fit('end').toJSON().config)).toEqual(['maxTokens', 'sequenceLength', 'stripHtml']);
+    expect(TextVectorizer.fromJSON(JSON.parse(JSON.stringify(fit('end')))).config.truncate).toBe('end');
+  });
+
+  it("reads a saved config without the field (every artifact from before it) as 'end'", () => {
+    const old = TextVectorizer.fromJSON({
+      format: 'text-vectorizer',
+      version: 1,
+      config: { maxTokens: 10, sequenceLength: 3, stripHtml: false },
+      vocabulary: ['', '[UNK]', 'five', 'four', 'three', 'two', 'one'],
+    });
+    expect(old.config.truncate).toBe('end');
+    expect([...old.encode(text)]).toEqual([one, two, three]);
+  });
+
+  it('refuses another value, naming the field', () => {
+    expect(() => TextVectorizer.fit(corpus, { maxTokens: 10, sequenceLength: 3, truncate: 'pre' as never })).toThrow(
+      /TextVectorizer\.fit config\.truncate must be 'end' or 'start', got "pre"/,
+    );
+  });
+});
+
 describe('toJSON / fromJSON', () => {
   const vectorizer = TextVectorizer.fit(['Some text, some more text.', 'A <br /> tag'], { maxTokens: 6, sequenceLength: 5, stripHtml: true });
   const good = (): TextVectorizerJSON => JSON.parse(JSON.stringify(vectorizer));
@@ -264,7 +354,7 @@ describe('toJSON / fromJSON', () => {
   it('round-trips through JSON text', () => {
     const restored = TextVectorizer.fromJSON(good());
     expect(restored.vocabulary).toEqual(vectorizer.vocabulary);
-    expect(restored.config).toEqual({ maxTokens: 6, sequenceLength: 5, stripHtml: true });
+    expect(restored.config).toEqual({ maxTokens: 6, sequenceLength: 5, stripHtml: true, truncate: 'end' });
     for (const text of ['some TEXT<br/>more', 'tag a tag', 'nothing known']) {
       expect([...restored.encode(text)]).toEqual([...vectorizer.encode(text)]);
     }
@@ -303,6 +393,8 @@ describe('toJSON / fromJSON', () => {
     ['sequenceLength 0', withConfig({ sequenceLength: 0 }), /config\.sequenceLength must be an integer from 1/],
     ['a huge sequenceLength', withConfig({ sequenceLength: 2 ** 30 }), /config\.sequenceLength must be an integer from 1 to 1048576/],
     ['stripHtml "yes"', withConfig({ stripHtml: 'yes' }), /config\.stripHtml must be a boolean/],
+    ['truncate "middle"', withConfig({ truncate: 'middle' }), /config\.truncate must be 'end' or 'start', got "middle"/],
+    ['truncate true', withConfig({ truncate: true }), /config\.truncate must be 'end' or 'start', got true/],
     ['an unknown config key', withConfig({ lowercase: 'unicode' }), /unknown keys lowercase/],
     ['no vocabulary', { ...good(), vocabulary: undefined }, /vocabulary must be an array of strings/],
     ['special tokens swapped', { ...good(), vocabulary: ['[UNK]', ''] }, /must start with '' .* and '\[UNK\]'/],
@@ -351,11 +443,13 @@ values = np.array(list(counts.values()))
 order = np.lexsort((keys, values))[::-1][: max_tokens - 2]
 vocab = [b'', b'[UNK]'] + [keys[i] for i in order]
 index = {token: i for i, token in enumerate(vocab)}
-encoded = []
-for text in texts[:n_encode]:
-    ids = [index.get(t, 1) for t in tokens(text)][:seq_len]
-    encoded.append(ids + [0] * (seq_len - len(ids)))
-json.dump({'vocabulary': [t.decode('utf-8') for t in vocab], 'encoded': encoded}, sys.stdout)
+def pad_post(ids):
+    return ids + [0] * (seq_len - len(ids))
+sequences = [[index.get(t, 1) for t in tokens(text)] for text in texts[:n_encode]]
+# TextVectorization's output_sequence_length, and pad_sequences(truncating='pre', padding='post')
+encoded = [pad_post(ids[:seq_len]) for ids in sequences]
+encoded_start = [pad_post(ids[-seq_len:]) for ids in sequences]
+json.dump({'vocabulary': [t.decode('utf-8') for t in vocab], 'encoded': encoded, 'encodedStart': encoded_start}, sys.stdout)
 `;
 
 describe.skipIf(!hasImdb)('IMDB train set (25,000 reviews)', () => {
@@ -396,15 +490,19 @@ describe.skipIf(!hasImdb)('IMDB train set (25,000 reviews)', () => {
     expect(unknown / real).toBeLessThan(0.1);
   });
 
-  it.skipIf(!hasNumpy).each([false, true])('matches Keras rules reimplemented in Python on UTF-8 bytes (stripHtml %s)', (stripHtml) => {
+  it.skipIf(!hasNumpy).each([false, true])('matches Keras rules reimplemented in Python on UTF-8 bytes, cut at either side (stripHtml %s)', (stripHtml) => {
     const result = spawnSync('python3', ['-c', KERAS_REFERENCE_PY, IMDB_TRAIN, '10000', '100', stripHtml ? '1' : '0', '500'], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
     expect(result.status, result.stderr).toBe(0);
-    const reference = JSON.parse(result.stdout) as { vocabulary: string[]; encoded: number[][] };
+    const reference = JSON.parse(result.stdout) as { vocabulary: string[]; encoded: number[][]; encodedStart: number[][] };
     const { vectorizer } = fit(stripHtml);
     expect(vectorizer.vocabulary).toEqual(reference.vocabulary);
     expect([...vectorizer.encodeBatch(texts.slice(0, 500))]).toEqual(reference.encoded.flat());
+    const json = vectorizer.toJSON();
+    const keepingLast = TextVectorizer.fromJSON({ ...json, config: { ...json.config, truncate: 'start' } });
+    expect(reference.encodedStart).not.toEqual(reference.encoded); // most reviews are longer than 100 tokens
+    expect([...keepingLast.encodeBatch(texts.slice(0, 500))]).toEqual(reference.encodedStart.flat());
   });
 });

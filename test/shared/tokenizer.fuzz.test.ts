@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TextVectorizer, standardize } from '../../shared/text';
+import { MAX_SEQUENCE_LENGTH, TextVectorizer, standardize, type TokenSpan } from '../../shared/text';
 import { fuzz } from '../support/fuzz';
 import { anyText } from '../support/text-arbitraries';
 
@@ -15,6 +15,7 @@ const vectorizerConfig = fc.record({
   maxTokens: fc.integer({ min: 2, max: 40 }),
   sequenceLength: fc.integer({ min: 1, max: 64 }),
   stripHtml: fc.boolean(),
+  truncate: fc.constantFrom('end' as const, 'start' as const),
 });
 
 // ignoreBOM: keep a leading U+FEFF, which is a character of the text here.
@@ -32,8 +33,16 @@ function isWellFormed(text: string): boolean {
 function tokenizationProblems(vectorizer: TextVectorizer, text: string): string[] {
   const problems: string[] = [];
   const spans = vectorizer.tokens(text);
-  const { sequenceLength } = vectorizer.config;
+  const { sequenceLength, truncate } = vectorizer.config;
   if (spans.length > sequenceLength) problems.push(`${spans.length} spans for sequenceLength ${sequenceLength}`);
+  // The kept spans are the first or the last ones of all the text's spans.
+  const json = vectorizer.toJSON();
+  const all = TextVectorizer.fromJSON({ ...json, config: { ...json.config, sequenceLength: MAX_SEQUENCE_LENGTH } }).tokens(text);
+  const kept = truncate === 'end' ? all.slice(0, sequenceLength) : all.slice(Math.max(0, all.length - sequenceLength));
+  const same = (a: TokenSpan, b: TokenSpan) => a.token === b.token && a.id === b.id && a.start === b.start && a.end === b.end;
+  if (kept.length !== spans.length || !kept.every((span, i) => same(span, spans[i]))) {
+    problems.push(`the spans are not the ${truncate === 'end' ? 'first' : 'last'} ${sequenceLength} of the text's ${all.length}`);
+  }
   let previousEnd = -1;
   for (const [i, { token, id, start, end }] of spans.entries()) {
     const where = `span ${i} ${JSON.stringify({ token, id, start, end })}`;
@@ -75,18 +84,21 @@ describe('tokenizer fuzzing', () => {
   });
 
   it('handles megabyte strings of arbitrary content, cutting at sequenceLength', async () => {
-    const vectorizer = TextVectorizer.fit(['the film was good', 'the plot was bad <br /> really'], {
-      maxTokens: 10,
-      sequenceLength: 2_000,
-      stripHtml: true,
-    });
+    const vectorizers = (['end', 'start'] as const).map((truncate) =>
+      TextVectorizer.fit(['the film was good', 'the plot was bad <br /> really'], {
+        maxTokens: 10,
+        sequenceLength: 2_000,
+        stripHtml: true,
+        truncate,
+      }),
+    );
     const huge = fc
       .tuple(text, fc.integer({ min: 900_000, max: 1_100_000 }), text)
       .map(([unit, length, tail]) => (unit === '' ? ' ' : unit).repeat(Math.ceil(length / Math.max(1, unit.length))).slice(0, length) + tail);
     const runs = await fuzz(
       fc.property(huge, (input) => {
         expect(input.length).toBeGreaterThan(800_000);
-        expect(tokenizationProblems(vectorizer, input)).toEqual([]);
+        for (const vectorizer of vectorizers) expect(tokenizationProblems(vectorizer, input)).toEqual([]);
       }),
       { numRuns: 10, timeLimitMs: 15_000, minRuns: 3 },
     );
@@ -94,7 +106,6 @@ describe('tokenizer fuzzing', () => {
   });
 
   it('handles the worst megabyte shapes: one 1 MB word, 1 MB of whitespace, an unclosed tag, half a million tags', () => {
-    const vectorizer = TextVectorizer.fit([], { maxTokens: 2, sequenceLength: 1 << 20, stripHtml: true });
     const megabyte = 1 << 20;
     const shapes = [
       'x'.repeat(megabyte),
@@ -104,6 +115,9 @@ describe('tokenizer fuzzing', () => {
       '\uD800'.repeat(megabyte),
       'a '.repeat(megabyte / 2),
     ];
-    for (const text of shapes) expect(tokenizationProblems(vectorizer, text)).toEqual([]);
+    for (const truncate of ['end', 'start'] as const) {
+      const vectorizer = TextVectorizer.fit([], { maxTokens: 2, sequenceLength: megabyte, stripHtml: true, truncate });
+      for (const text of shapes) expect(tokenizationProblems(vectorizer, text)).toEqual([]);
+    }
   });
 });

@@ -158,6 +158,12 @@ describe.concurrent('bad input gets one clear line and exit code 1, before any t
     expect(result.stderr).toContain("error: option '--epochs <n>' argument '0' is invalid. expected an integer ≥ 1");
   });
 
+  it('a --truncate side that does not exist: names the choices', async () => {
+    const result = await runTrain(['--data', dataDir, '--truncate', 'middle']);
+    expectCleanFailure(result);
+    expect(result.stderr).toContain("error: option '--truncate <side>' argument 'middle' is invalid. Allowed choices are end, start.");
+  });
+
   it('an --out that cannot be a folder, before reading any data', async () => {
     // Root ignores permission bits, so the folder is made impossible instead: its parent is a file.
     const file = join(workDir, 'file.txt');

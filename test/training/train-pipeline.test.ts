@@ -137,6 +137,43 @@ describe('a binary run on JSONL files with string labels', () => {
   });
 });
 
+it('--truncate start keeps the end of long texts: it learns a class said only at the end, and explain shows those tokens', async () => {
+  // 20 words that say nothing, then the 5 to 10 words that decide: past the 12 tokens a sequence keeps.
+  const preamble = Array.from({ length: 20 }, (_, i) => `preamble${i}`).join(' ');
+  const verdictLast = (count: number, seed: number) =>
+    syntheticTexts(count, ['neg', 'pos'], seed).map(({ text, label }) => ({ text: `${preamble} ${text}`, label }));
+  const data = join(workDir, 'verdict-last');
+  const testTexts = verdictLast(100, 22);
+  await writeJsonl(join(data, 'train.jsonl'), verdictLast(400, 21));
+  await writeJsonl(join(data, 'test.jsonl'), testTexts);
+  const out = join(workDir, 'verdict-last-out');
+  const outcome = await train(tinyRun({ out, data, flags: { truncate: 'start' } }));
+  expect(outcome.test!.quantized.metrics.accuracy).toBeGreaterThan(0.9);
+
+  const modelJson = await readJson(join(out, 'model', 'model.json'));
+  expect(modelJson.vocabulary.config.truncate).toBe('start');
+  expect(modelJson.training.recipe.truncate).toBe('start');
+  // Cut at the end instead, every text would be the same 12 preamble tokens: nothing to learn from.
+  const { truncate: _, ...cutAtEnd } = modelJson.vocabulary.config;
+  const atEnd = TextVectorizer.fromJSON({ ...modelJson.vocabulary, config: cutAtEnd });
+  expect(new Set(testTexts.map((e) => atEnd.encode(e.text).join(','))).size).toBe(1);
+
+  const classifier = await Classifier.load(modelJson, await readFile(join(out, 'model', 'weights.bin')));
+  try {
+    const { text } = testTexts[0];
+    const [explained] = classifier.classify([text], { explain: true });
+    const words = text.split(' ');
+    expect(explained.tokens!.map((t) => t.token)).toEqual(words.slice(-12));
+    expect(explained.tokens!.map((t) => text.slice(t.start, t.end))).toEqual(words.slice(-12));
+    // The class words, the only ones that matter, push towards the predicted label.
+    const classWords = explained.tokens!.filter((t) => !t.token.startsWith('preamble') && !t.token.startsWith('filler'));
+    expect(classWords.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...classWords.map((t) => t.contribution))).toBeGreaterThan(0);
+  } finally {
+    classifier.dispose();
+  }
+});
+
 it('trains a multi-class model from CSV with named columns, reporting macro-F1 and storing the labels', async () => {
   const data = join(workDir, 'multiclass');
   const classes = ['sport', 'pos', 'neg'];

@@ -43,7 +43,7 @@ export async function prepareTextData(run: TrainingRun): Promise<PreparedData> {
   };
   const vectorizer = TextVectorizer.fit(
     train.map((e) => e.text),
-    { maxTokens: recipe.vocabularySize, sequenceLength: recipe.sequenceLength, stripHtml: recipe.stripHtml },
+    { maxTokens: recipe.vocabularySize, sequenceLength: recipe.sequenceLength, stripHtml: recipe.stripHtml, truncate: recipe.truncate },
   );
   const encode = (examples: Example[]): EncodedData => ({
     inputs: vectorizer.encodeBatch(examples.map((e) => e.text)),
