@@ -128,6 +128,9 @@ export const modelResponseSchema = z.strictObject({
   config: z.record(z.string(), z.unknown()).meta({ description: 'Architecture: embedding, BiLSTM layers, output.' }),
   vocabulary_size: z.int().min(1),
   sequence_length: z.int().min(1),
+  truncate: z.enum(['end', 'start']).meta({
+    description: "Which tokens of a text longer than sequence_length are read: 'end' cuts the end (the first ones are read), 'start' cuts the start (the last ones).",
+  }),
   quantization: z.string().meta({ description: 'Storage of the weights: float32, float16, uint8 or a mix like float16+uint8.' }),
   training: z.record(z.string(), z.unknown()).nullable().meta({ description: 'Data set, epochs and metrics of the training run.' }),
   created_at: z.iso.datetime(),

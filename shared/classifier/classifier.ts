@@ -159,6 +159,7 @@ function describe(manifest: ArtifactModelJson, config: ModelConfig, vectorizer: 
     config,
     vocabularySize: vectorizer.vocabulary.length,
     sequenceLength: vectorizer.config.sequenceLength,
+    truncate: vectorizer.config.truncate,
     quantization: [...quantizations].join('+'),
     training: manifest.training ?? null,
     createdAt: manifest.createdAt,

@@ -1,3 +1,5 @@
+import type { TruncateSide } from '../text';
+
 /** One label's probability, in the `[{label, score}]` shape of Workers AI and transformers.js. */
 export interface LabelScore {
   label: string;
@@ -34,6 +36,8 @@ export interface ModelInfo {
   config: unknown;
   vocabularySize: number;
   sequenceLength: number;
+  /** Which tokens of a longer text the model reads: 'end' cuts the end, 'start' the start. */
+  truncate: TruncateSide;
   quantization: string;
   training: unknown;
   createdAt: string;

@@ -133,11 +133,14 @@ describe('GET /v1/model and /healthz', () => {
       config: info.config,
       vocabulary_size: info.vocabularySize,
       sequence_length: info.sequenceLength,
+      truncate: info.truncate,
       quantization: info.quantization,
       training: info.training,
       created_at: info.createdAt,
     });
     expect(body.id).toMatch(/^[0-9a-f]{12}$/);
+    // The bundled model reads the first tokens of a long text (Keras TextVectorization's cut).
+    expect(body.truncate).toBe('end');
     expect((bundledModel.modelJson as { weightsSha256: string }).weightsSha256.startsWith(body.id as string)).toBe(true);
   });
 

@@ -22,6 +22,7 @@ export function modelRoute(loadModel: ModelLoader) {
       config: info.config as ModelResponse['config'],
       vocabulary_size: info.vocabularySize,
       sequence_length: info.sequenceLength,
+      truncate: info.truncate,
       quantization: info.quantization,
       training: info.training as ModelResponse['training'],
       created_at: info.createdAt,
