@@ -27,7 +27,7 @@ export interface WranglerDevOptions {
  * @example
  * ```ts
  * const dev = await WranglerDev.start();
- * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"4ee1fb94fc20","tensors":17}
+ * await dev.fetch('/healthz'); // 200 {"status":"ok","model":"d59f7fd2dc52","tensors":23}
  * await dev.stop();
  * ```
  */
