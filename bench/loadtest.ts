@@ -32,7 +32,7 @@ import { dirname, join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { WranglerDev } from '../test/support/wrangler-dev';
 import { writeFileAtomic } from '../training/io/atomic-write';
-import { descendants, listeningPorts, residentKiB } from './processes';
+import { residentKiB, workerRuntimeOrigin, workerRuntimePid } from './processes';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const RESULTS = join(ROOT, 'bench/results/loadtest.json');
@@ -82,29 +82,6 @@ function figuresOf(result: Result): Figures {
     non2xx: result.non2xx,
     status5xx: result['5xx'],
   };
-}
-
-/** The workerd process running the worker: wrangler's other workerd is the proxy on the public port, without an inspector. */
-async function workerRuntimePid(dev: WranglerDev): Promise<number> {
-  if (dev.pid === undefined) throw new Error('wrangler dev is not running');
-  const runtimes = (await descendants(dev.pid)).filter((process) => process.command === 'workerd');
-  const worker = runtimes.filter((process) => process.args.some((arg) => arg.startsWith('--inspector-addr')));
-  if (worker.length !== 1) {
-    throw new Error(`expected one workerd with an inspector under wrangler, found ${JSON.stringify(runtimes.map(({ pid, args }) => ({ pid, args })))}`);
-  }
-  return worker[0].pid;
-}
-
-/** The worker's own socket in the workerd running it: the port that answers /healthz as the worker does. */
-async function workerOrigin(pid: number): Promise<string> {
-  for (const port of await listeningPorts(pid)) {
-    const origin = `http://127.0.0.1:${port}`;
-    const health = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) })
-      .then((response) => response.json())
-      .catch(() => undefined);
-    if ((health as { status?: string } | undefined)?.status === 'ok') return origin;
-  }
-  throw new Error(`no socket of workerd ${pid} answers /healthz`);
 }
 
 async function liveTensors(dev: WranglerDev): Promise<number> {
@@ -158,9 +135,9 @@ async function main(): Promise<number> {
   const dev = await WranglerDev.start();
   running = dev;
   try {
-    const pid = await workerRuntimePid(dev);
+    const pid = await workerRuntimePid(dev.pid);
     const direct = process.argv.includes('--direct');
-    const target = direct ? await workerOrigin(pid) : dev.origin;
+    const target = direct ? await workerRuntimeOrigin(pid) : dev.origin;
     const probe = await dev.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: REVIEW }) });
     if (probe.status !== 200) throw dev.failure(`the review was answered ${probe.status}: ${await probe.text()}`);
     const tensorsAtStart = await liveTensors(dev);
@@ -187,7 +164,7 @@ async function main(): Promise<number> {
     const memory = sampleMemory(pid);
     const run = figuresOf(await classifyLoad(target, RUN_SECONDS, non2xxSamples));
     const samplesKiB = await memory.stop().catch(() => [] as number[]);
-    const sameWorker = dev.reloads === reloadsAtStart && (await workerRuntimePid(dev).then((now) => now === pid, () => false));
+    const sameWorker = dev.reloads === reloadsAtStart && (await workerRuntimePid(dev.pid).then((now) => now === pid, () => false));
     const tensorsAfterRun = await liveTensors(dev);
     const finalKiB = samplesKiB.at(-1) ?? NaN;
     const peakKiB = Math.max(...samplesKiB);

@@ -85,3 +85,48 @@ export async function listeningPorts(pid: number): Promise<number[]> {
     .filter((fields) => fields[3] === LISTEN && inodes.has(fields[9]) && fields[1].startsWith(`${LOOPBACK}:`))
     .map((fields) => parseInt(fields[1].split(':')[1], 16));
 }
+
+/**
+ * The workerd process under `wrangler dev` (pid `wranglerPid`) that runs the
+ * worker: wrangler's other workerd is its proxy on the public port, the one
+ * without an inspector.
+ *
+ * @throws Error when wrangler is not running or that workerd is not found
+ *
+ * @example
+ * ```ts
+ * await workerRuntimePid(dev.pid); // 20653
+ * ```
+ */
+export async function workerRuntimePid(wranglerPid: number | undefined): Promise<number> {
+  if (wranglerPid === undefined) throw new Error('wrangler dev is not running');
+  const runtimes = (await descendants(wranglerPid)).filter((process) => process.command === 'workerd');
+  const worker = runtimes.filter((process) => process.args.some((arg) => arg.startsWith('--inspector-addr')));
+  if (worker.length !== 1) {
+    throw new Error(`expected one workerd with an inspector under wrangler, found ${JSON.stringify(runtimes.map(({ pid, args }) => ({ pid, args })))}`);
+  }
+  return worker[0].pid;
+}
+
+/**
+ * The worker's own socket in the workerd running it, which requests reach
+ * without wrangler dev's proxy in between: the loopback port of `pid` that
+ * serves the worker's stylesheet. Probing a route that does not load the
+ * model leaves a cold worker cold.
+ *
+ * @throws Error when no socket of `pid` answers as the worker
+ *
+ * @example
+ * ```ts
+ * await workerRuntimeOrigin(await workerRuntimePid(dev.pid)); // 'http://127.0.0.1:42221'
+ * ```
+ */
+export async function workerRuntimeOrigin(pid: number): Promise<string> {
+  for (const port of await listeningPorts(pid)) {
+    const origin = `http://127.0.0.1:${port}`;
+    const response = await fetch(`${origin}/demo.css`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    await response?.body?.cancel();
+    if (response?.ok && response.headers.get('content-type')?.startsWith('text/css')) return origin;
+  }
+  throw new Error(`no socket of workerd ${pid} answers as the worker`);
+}
