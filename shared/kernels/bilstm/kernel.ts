@@ -96,13 +96,17 @@ export class BilstmKernel {
     return this.wasm.memory.buffer.byteLength;
   }
 
-  /** States [T, B, 2H], time-aligned, as `bidirectionalRecurrence` returns them. */
+  /**
+   * States [T, B, 2H], time-aligned, as `bidirectionalRecurrence` returns
+   * them: a view of the kernel's memory, valid until its next call. Serving
+   * copies it straight into a tensor, so a request allocates nothing here.
+   */
   forward(shape: RecurrenceShape, inputs: ForwardInputs): Float32Array {
     this.runForward(shape, inputs, false);
     return this.states(shape);
   }
 
-  /** The states, and the record its backward pass needs. */
+  /** The states (a view, as {@link forward}), and a copy of the record its backward pass needs. */
   forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; record: Float32Array } {
     this.runForward(shape, inputs, true);
     return { states: this.states(shape), record: this.read(this.wasm.recordOffset(), this.wasm.recordLength()) };
@@ -137,7 +141,7 @@ export class BilstmKernel {
   }
 
   private states({ steps, batch, units }: RecurrenceShape): Float32Array {
-    return this.read(this.wasm.statesOffset(), steps * batch * 2 * units);
+    return new Float32Array(this.wasm.memory.buffer, this.wasm.statesOffset(), steps * batch * 2 * units);
   }
 
   private plan({ steps, batch, units }: RecurrenceShape, plan: () => number): void {
