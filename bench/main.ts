@@ -92,6 +92,24 @@ async function measure(row: Row, engines: BenchEngine[], runs: number, warmup: n
   return samples;
 }
 
+/**
+ * The kernel alone, one text at a time back to back, as a busy worker runs
+ * it: the interleaved rows above start every run with caches that another
+ * engine just filled, which weighs most on short texts.
+ */
+async function backToBack(engine: BenchEngine, steps: number, runs: number, warmup: number): Promise<Summary> {
+  const row: Row = { id: `b1-t${steps}`, label: '', kind: 'infer', batch: 1, steps };
+  const input = randomBatch(1, steps, steps);
+  for (let i = 0; i < warmup; i++) await runOnce(engine, row, input);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await runOnce(engine, row, input);
+    samples.push(performance.now() - started);
+  }
+  return summarize(samples);
+}
+
 async function kernelsPerRun(engine: BenchEngine, row: Row): Promise<number> {
   const input = randomBatch(row.batch, row.steps, 1);
   const info = await tf.profile(async () => {
@@ -180,6 +198,15 @@ async function main(): Promise<void> {
   }
   printTable(results, order);
 
+  // Ten times the runs: a batch-1 run takes about a millisecond.
+  const t100 = await backToBack(engines[0], 100, options.runs * 10, options.warmup * 10);
+  const t20 = await backToBack(engines[0], 20, options.runs * 10, options.warmup * 10);
+  const variableLength = { t100, t20 };
+  console.log(
+    `\nvariable length, (a) kernel, batch 1, back to back (${options.runs * 10} runs): T = 100 p50 ${fmt(variableLength.t100.medianMs)} ms, ` +
+      `T = 20 p50 ${fmt(variableLength.t20.medianMs)} ms: T = 20 costs ${(variableLength.t20.medianMs / variableLength.t100.medianMs).toFixed(2)} of T = 100 (target about 1/5)`,
+  );
+
   let edge: EdgeResult | { skipped: string } = { skipped: '--no-edge' };
   if (options.edge) {
     process.stdout.write('\nstarting wrangler dev…\n');
@@ -210,6 +237,7 @@ async function main(): Promise<void> {
         warmup: options.warmup,
         parity: agreement,
         rows: results,
+        variableLength,
         secondsPerEpoch: {
           steps: EPOCH_STEPS,
           ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
