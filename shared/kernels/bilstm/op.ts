@@ -76,7 +76,7 @@ function isWasmHeapBackend(backend: object): backend is WasmHeapBackend {
 }
 
 /**
- * A float32 tensor's values, read for at once: on the wasm backend a view
+ * A float32 tensor's values, for use at once: on the wasm backend a view
  * of its heap, on others `dataSync()`. `dataSync` copies into a fresh array,
  * ~200 KB per layer for a 100-token text: garbage at hundreds of requests a
  * second that the runtime's allocator, not the model, then holds on to. The
