@@ -61,9 +61,10 @@ export interface Gradients {
 
 /**
  * The compiled kernel, instantiated, behind typed arrays: each call copies
- * its inputs into the kernel's memory and its outputs out, so nothing is
- * shared between calls but the memory's size, which grows to the largest
- * call and is reused.
+ * its inputs into the kernel's memory; the states a forward pass returns are
+ * a view of that memory, valid until the next call, and everything else comes
+ * out as a copy. Nothing else is shared between calls but the memory's size,
+ * which grows to the largest call and is reused.
  *
  * The record a training forward pass hands back (the gates and states of
  * every step) lives in JavaScript until the backward pass copies it back:
@@ -74,6 +75,7 @@ export interface Gradients {
  * @example
  * const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(module));
  * const states = kernel.forward({ steps: 100, batch: 1, units: 64 }, { projected, recurrent, mask: null });
+ * const kept = states.slice(); // before the next call reuses the memory
  */
 export class BilstmKernel {
   private constructor(private readonly wasm: BilstmExports) {}
