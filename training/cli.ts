@@ -71,7 +71,7 @@ export function buildCommand(): Command {
     .addOption(
       new Option(
         '--truncate <side>',
-        "which side of a longer text is cut off: end keeps its first tokens (Keras TextVectorization); start keeps its last ones, where a review's verdict usually is (Keras pad_sequences' default)",
+        "which side of a longer text is cut off: end keeps its first tokens (Keras TextVectorization); start keeps its last ones, where a review's verdict usually is (Keras pad_sequences' default, and both presets')",
       ).choices(TRUNCATE_SIDES),
     )
     .option('--embedding-dim <n>', 'embedding width', integer(1))

@@ -10,7 +10,7 @@ import { parseModelConfig } from '../../shared/model/config';
 import { predict } from '../../shared/model/forward';
 import { createModelWeights } from '../../shared/model/weights';
 import { TextVectorizer } from '../../shared/text';
-import { recipeFromFlags } from '../../training/cli';
+import { buildCommand, recipeFromFlags } from '../../training/cli';
 import { TrainingError } from '../../training/errors';
 import { readArtifactDir } from '../../training/io/atomic-write';
 import { loadCheckpoint } from '../../training/loop/checkpoint';
@@ -137,7 +137,7 @@ describe('a binary run on JSONL files with string labels', () => {
   });
 });
 
-it('--truncate start keeps the end of long texts: it learns a class said only at the end, and explain shows those tokens', async () => {
+it('keeps the end of long texts by default (--truncate start): it learns a class said only at the end, and explain shows those tokens', async () => {
   // 20 words that say nothing, then the 5 to 10 words that decide: past the 12 tokens a sequence keeps.
   const preamble = Array.from({ length: 20 }, (_, i) => `preamble${i}`).join(' ');
   const verdictLast = (count: number, seed: number) =>
@@ -147,7 +147,7 @@ it('--truncate start keeps the end of long texts: it learns a class said only at
   await writeJsonl(join(data, 'train.jsonl'), verdictLast(400, 21));
   await writeJsonl(join(data, 'test.jsonl'), testTexts);
   const out = join(workDir, 'verdict-last-out');
-  const outcome = await train(tinyRun({ out, data, flags: { truncate: 'start' } }));
+  const outcome = await train(tinyRun({ out, data }));
   expect(outcome.test!.quantized.metrics.accuracy).toBeGreaterThan(0.9);
 
   const modelJson = await readJson(join(out, 'model', 'model.json'));
@@ -157,6 +157,7 @@ it('--truncate start keeps the end of long texts: it learns a class said only at
   const { truncate: _, ...cutAtEnd } = modelJson.vocabulary.config;
   const atEnd = TextVectorizer.fromJSON({ ...modelJson.vocabulary, config: cutAtEnd });
   expect(new Set(testTexts.map((e) => atEnd.encode(e.text).join(','))).size).toBe(1);
+  expect(recipeFromFlags(buildCommand().parse(['--truncate', 'end'], { from: 'user' }).opts()).truncate).toBe('end');
 
   const classifier = await Classifier.load(modelJson, await readFile(join(out, 'model', 'weights.bin')));
   try {
