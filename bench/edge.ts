@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WranglerDev } from '../test/support/wrangler-dev';
 import { BUNDLE_BUDGET_GZIP_BYTES, measureBundle, type BundleSize } from '../worker/scripts/measure-bundle';
+import { KeepAliveClient, type LoopbackAnswer } from './keep-alive-client';
 import { workerRuntimeOrigin, workerRuntimePid } from './processes';
 import { percentile } from './stats';
 
@@ -62,34 +63,28 @@ export interface EdgeResult {
   bundle: BundleSize & { budgetGzipBytes: number; withinBudget: boolean };
 }
 
-async function timed(request: () => Promise<Response>, what: string): Promise<number> {
+async function timed(request: () => Promise<LoopbackAnswer>, what: string): Promise<number> {
   const started = performance.now();
-  const response = await request();
-  const body = await response.text();
+  const answer = await request();
   const ms = performance.now() - started;
-  if (!response.ok) throw new Error(`${what} answered ${response.status}: ${body.slice(0, 500)}`);
+  if (answer.status !== 200) throw new Error(`${what} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
   return ms;
 }
 
-async function timeEach(request: () => Promise<Response>, what: string, count: number): Promise<number[]> {
+async function timeEach(request: () => Promise<LoopbackAnswer>, what: string, count: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) times.push(await timed(request, what));
   return times;
 }
 
-function classifier(origin: string, review: string) {
-  return () =>
-    fetch(`${origin}/v1/classify`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text: review }),
-    });
-}
+const classify = (client: KeepAliveClient, review: string) => () =>
+  client.request('POST', '/v1/classify', JSON.stringify({ text: review }));
+const healthz = (client: KeepAliveClient) => () => client.request('GET', '/healthz');
 
-async function health(dev: WranglerDev): Promise<{ model: string; tensors: number }> {
-  const response = await dev.fetch('/healthz');
-  if (!response.ok) throw dev.failure(`GET /healthz answered ${response.status}`);
-  return (await response.json()) as { model: string; tensors: number };
+async function health(client: KeepAliveClient): Promise<{ model: string; tensors: number }> {
+  const answer = await healthz(client)();
+  if (answer.status !== 200) throw new Error(`GET /healthz answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+  return JSON.parse(answer.body) as { model: string; tensors: number };
 }
 
 /** A figure is void if wrangler reloaded the worker (a source file changed) while it was taken. */
@@ -97,12 +92,17 @@ function assertNoReload(dev: WranglerDev, reloadsBefore: number, what: string): 
   if (dev.reloads !== reloadsBefore) throw new Error(`wrangler dev reloaded the worker during ${what}: a source file changed; run again`);
 }
 
-/** The first classify of a wrangler dev started without loading the model. */
+/** The first classify of a wrangler dev started without loading the model, on a new connection. */
 async function coldClassifyMs(dev: WranglerDev, review: string): Promise<number> {
   const reloads = dev.reloads;
-  const ms = await timed(classifier(dev.origin, review), 'the first POST /v1/classify');
-  assertNoReload(dev, reloads, 'the cold start');
-  return ms;
+  const client = new KeepAliveClient(dev.origin);
+  try {
+    const ms = await timed(classify(client, review), 'the first POST /v1/classify');
+    assertNoReload(dev, reloads, 'the cold start');
+    return ms;
+  } finally {
+    client.close();
+  }
 }
 
 async function buildBundle(): Promise<EdgeResult['bundle']> {
@@ -125,7 +125,8 @@ async function buildBundle(): Promise<EdgeResult['bundle']> {
  * - the cold start, the first POST /v1/classify of a fresh `wrangler dev`
  *   (median of `coldStarts` starts);
  * - warm POST /v1/classify of `review` and GET /healthz over loopback,
- *   `requests` times each in sequence after a warm-up;
+ *   `requests` times each in sequence after a warm-up, on one kept-alive
+ *   connection (see `KeepAliveClient`);
  * - the live tensor count before and after `leakCheckRequests` classify
  *   requests.
  *
@@ -145,20 +146,21 @@ export async function benchEdge(review: string, requests: number, options: EdgeO
 
   const dev = await WranglerDev.start({ readyPath: READY_WITHOUT_MODEL });
   let warm: Omit<EdgeResult, 'coldStart' | 'bundle'>;
+  const proxied = new KeepAliveClient(dev.origin);
+  let direct: KeepAliveClient | undefined;
   try {
     coldSamples.push(await coldClassifyMs(dev, review));
     const reloads = dev.reloads;
-    const classify = classifier(dev.origin, review);
-    await timeEach(classify, 'POST /v1/classify', WARM_UP_REQUESTS);
-    const before = await health(dev);
-    const classifyTimes = await timeEach(classify, 'POST /v1/classify', requests);
-    const healthzTimes = await timeEach(() => dev.fetch('/healthz'), 'GET /healthz', requests);
-    const worker = await workerRuntimeOrigin(await workerRuntimePid(dev.pid));
-    const directTimes = await timeEach(classifier(worker, review), 'POST /v1/classify (direct)', requests);
-    const healthzDirectTimes = await timeEach(() => fetch(`${worker}/healthz`), 'GET /healthz (direct)', requests);
+    await timeEach(classify(proxied, review), 'POST /v1/classify', WARM_UP_REQUESTS);
+    const before = await health(proxied);
+    const classifyTimes = await timeEach(classify(proxied, review), 'POST /v1/classify', requests);
+    const healthzTimes = await timeEach(healthz(proxied), 'GET /healthz', requests);
+    direct = new KeepAliveClient(await workerRuntimeOrigin(await workerRuntimePid(dev.pid)));
+    const directTimes = await timeEach(classify(direct, review), 'POST /v1/classify (direct)', requests);
+    const healthzDirectTimes = await timeEach(healthz(direct), 'GET /healthz (direct)', requests);
     const untimed = Math.max(0, leakCheckRequests - 2 * requests);
-    await timeEach(classify, 'POST /v1/classify', untimed);
-    const after = await health(dev);
+    await timeEach(classify(proxied, review), 'POST /v1/classify', untimed);
+    const after = await health(proxied);
     assertNoReload(dev, reloads, 'the warm measurements');
     warm = {
       requests,
@@ -177,6 +179,8 @@ export async function benchEdge(review: string, requests: number, options: EdgeO
       },
     };
   } finally {
+    proxied.close();
+    direct?.close();
     await dev.stop();
   }
 
