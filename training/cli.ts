@@ -54,7 +54,7 @@ export function buildCommand(): Command {
         'Without --data, the IMDB tarball is downloaded once into the cache folder.',
     )
     .addOption(new Option('--task <task>', 'classify texts, or the tutorial cumulative-sum tagging task').choices(['classify', 'cumsum']).default('classify'))
-    .addOption(new Option('--preset <name>', 'starting recipe: tutorial = the Keras tutorial exactly; best = our IMDB recipe').choices(Object.keys(PRESETS)).default('tutorial'))
+    .addOption(new Option('--preset <name>', "starting recipe: tutorial = the Keras tutorial's (10k words, a text's last 100 tokens, 5 epochs); best = our IMDB recipe").choices(Object.keys(PRESETS)).default('tutorial'))
     .option('--data <path>', 'local data: an aclImdb folder or .tar.gz, a .jsonl[.gz]/.csv/.tsv file, or a folder with train/validation/test files')
     .addOption(new Option('--format <format>', 'read --data as this format instead of guessing from its name').choices(['aclimdb', 'jsonl', 'csv', 'tsv']))
     .option('--text-field <name>', 'JSONL field or CSV column holding the text', 'text')
