@@ -24,17 +24,23 @@ function maybeDropout<T extends tf.Tensor>(x: T, options: ForwardOptions, salt: 
   return dropout && dropout.rate > 0 ? (tf.dropout(x, dropout.rate, undefined, dropout.seed * 31 + salt) as T) : x;
 }
 
+/** Token ids [B, T] (row-major) as [T, B], the recurrence's time-major order. */
+function timeMajorIds(ids: Int32Array, batch: number, steps: number): Int32Array {
+  if (batch === 1) return ids;
+  const timeMajor = new Int32Array(steps * batch);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) timeMajor[t * batch + b] = ids[b * steps + t];
+  }
+  return timeMajor;
+}
+
 /**
- * Time-major mask from token ids, or null when no id is padding, so a batch
+ * The mask of time-major ids, or null when no id is padding, so a batch
  * without padding (and any single text run at its real length) skips masking.
  */
-function paddingMask(ids: Int32Array, batch: number, steps: number): TimeMask | null {
-  if (!ids.includes(0)) return null;
-  const mask = new Float32Array(steps * batch);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < steps; t++) mask[t * batch + b] = ids[b * steps + t] === 0 ? 0 : 1;
-  }
-  return mask;
+function paddingMask(timeMajor: Int32Array): TimeMask | null {
+  if (!timeMajor.includes(0)) return null;
+  return Float32Array.from(timeMajor, (id) => (id === 0 ? 0 : 1));
 }
 
 /** The first recurrent layer's time-major input [T, B, D] and its mask. */
@@ -45,10 +51,11 @@ function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): {
   }
   if (config.input.kind !== 'tokens') throw new Error('model input: this model reads features, got token ids');
   const [batch, steps] = input.tokens.shape;
-  const ids = input.tokens.dataSync() as Int32Array;
-  const timeMajor = tf.transpose(input.tokens);
-  const x = tf.gather(weight(weights, EMBEDDING), timeMajor) as tf.Tensor3D;
-  return { x, mask: config.input.maskZero ? paddingMask(ids, batch, steps) : null };
+  // Transposed here rather than by a tfjs kernel: ids carry no gradient, and a short text's
+  // prediction pays for every kernel it dispatches.
+  const ids = timeMajorIds(input.tokens.dataSync() as Int32Array, batch, steps);
+  const x = tf.gather(weight(weights, EMBEDDING), tf.tensor2d(ids, [steps, batch], 'int32')) as tf.Tensor3D;
+  return { x, mask: config.input.maskZero ? paddingMask(ids) : null };
 }
 
 /**
