@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the tutorial model on three engines side by side, in one
- * process, on the same wasm backend (SIMD, one thread), with the same
- * weights:
+ * process, on the same wasm backend (SIMD, `--threads` threads, by default
+ * the machine's cores), with the same weights:
  *   (a) our model core on the fused WebAssembly kernel,
  *   (b) our model core on the core-op reference recurrence,
  *   (c) tfjs-layers' bidirectional(lstm) (stock wasm kernels plus our
@@ -15,7 +15,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { startNodeBackend } from '../shared/backend/node';
@@ -160,12 +160,13 @@ async function main(): Promise<void> {
     .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
     .option('--warmup <n>', 'untimed runs first', integer(0), 5)
     .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
+    .option('--threads <n>', 'XNNPACK threads of the wasm backend, the same for every engine (1 to 8)', integer(1), availableParallelism())
     .option('--no-edge', 'skip the wrangler dev part')
     .parse()
-    .opts<{ runs: number; warmup: number; edgeRequests: number; edge: boolean }>();
+    .opts<{ runs: number; warmup: number; edgeRequests: number; threads: number; edge: boolean }>();
 
   const loadAtStart = loadavg();
-  await startNodeBackend();
+  await startNodeBackend({ threads: options.threads });
   await startNodeBilstmKernel();
   const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
   const values = initialWeights(CONFIG, 1);
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
   const order = engines.map((e) => e.id);
 
   console.log(
-    `tutorial model (${countParameters(CONFIG).toLocaleString('en')} parameters), wasm backend (SIMD, 1 thread), ` +
+    `tutorial model (${countParameters(CONFIG).toLocaleString('en')} parameters), wasm backend (SIMD, ${options.threads} thread${options.threads > 1 ? 's' : ''}), ` +
       `${options.runs} runs after ${options.warmup} warm-up, engines interleaved`,
   );
   console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);

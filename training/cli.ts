@@ -3,6 +3,7 @@
  * one clear line (file, line and what was expected) instead of a stack trace.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { availableParallelism } from 'node:os';
 import { ArtifactError } from '../shared/artifact';
 import type { MergeMode } from '../shared/model/config';
 import { TRUNCATE_SIDES } from '../shared/text';
@@ -25,6 +26,11 @@ const fraction = (value: string) => {
 const positive = (value: string) => {
   const parsed = Number(value);
   if (!(parsed > 0)) throw new InvalidArgumentError('expected a positive number');
+  return parsed;
+};
+const threadCount = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 8) throw new InvalidArgumentError('expected an integer from 1 to 8');
   return parsed;
 };
 const integerList = (value: string) =>
@@ -87,6 +93,7 @@ export function buildCommand(): Command {
     .option('--patience <n>', 'stop after this many epochs without a lower validation loss', integer(1))
     .addOption(new Option('--quantization <dtype>', 'how the exported weights are stored').choices(['uint8', 'float16', 'float32']))
     .addOption(new Option('--engine <engine>', 'the recurrence: the fused WebAssembly SIMD kernel, or the tfjs-core reference path').choices(['kernel', 'reference']).default('kernel'))
+    .option('--threads <n>', "threads for the wasm backend's matrix products (1 to 8); default: this machine's cores, up to 8", threadCount, Math.min(availableParallelism(), 8))
     .option('--seed <n>', 'seed for the split, the initial weights, shuffling and dropout', integer(0), 42)
     .option('--out <dir>', 'output folder: model/, metrics.json, learning-curve.svg, test-report.md and the checkpoint', 'runs/latest')
     .option('--resume', 'continue from the checkpoint in --out (same data and flags)', false)
@@ -157,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
     cacheDir: flags.cacheDir,
     seed: flags.seed,
     engine: flags.engine,
+    threads: flags.threads,
     out: flags.out,
     resume: flags.resume,
     progress: flags.progress,

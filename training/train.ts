@@ -47,6 +47,8 @@ export interface TrainingRun {
   seed: number;
   /** The fused wasm kernel (fast), or the tfjs-core reference path it is tested against. */
   engine: RecurrenceEngine;
+  /** Threads for the wasm backend (see `startNodeBackend`); default 1. */
+  threads?: number;
   out: string;
   resume: boolean;
   progress: boolean;
@@ -71,7 +73,7 @@ export async function train(run: TrainingRun): Promise<TrainingOutcome> {
 
   // Data first: its errors should not wait for the backend to start.
   const data = run.task === 'cumsum' ? cumulativeSumData(recipe.model, run.seed) : await prepareTextData(run);
-  await startNodeBackend();
+  await startNodeBackend({ threads: run.threads });
   if (run.engine === 'kernel') await startNodeBilstmKernel();
   setRecurrenceEngine(run.engine);
   const model = data.model;

@@ -1,27 +1,51 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire, register } from 'node:module';
-import { startWasmBackend, type StartWasmBackendOptions } from './start-wasm-backend';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startWasmBackend, type StartWasmBackendOptions, type ThreadedBuild } from './start-wasm-backend';
 
-const SIMD_WASM = '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm';
+const require = createRequire(import.meta.url);
+const PACKAGE = '@tensorflow/tfjs-backend-wasm';
+const SIMD_WASM = `${PACKAGE}/dist/tfjs-backend-wasm-simd.wasm`;
+const THREADED_WASM = `${PACKAGE}/dist/tfjs-backend-wasm-threaded-simd.wasm`;
+const THREADED_GLUE = `${PACKAGE}/wasm-out/tfjs-backend-wasm-threaded-simd.js`;
+const THREADED_WORKER = `${PACKAGE}/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js`;
+/** The most threads the threaded build's pool has workers for. */
+const MAX_THREADS = 8;
+
+export interface StartNodeBackendOptions extends StartWasmBackendOptions {
+  /**
+   * XNNPACK's threads for matrix products and the like, the calling thread
+   * included. Default 1, the SIMD build every host runs. More starts tfjs's
+   * threaded SIMD build, its workers as `worker_threads` (tfjs itself
+   * enables threads only in browsers); at most 8. Each start settles the
+   * count for the process: later calls keep it.
+   */
+  threads?: number;
+}
 
 let hookRegistered = false;
-let simdModule: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /**
- * Starts the tfjs wasm backend (SIMD, one thread) in Node from the binary of
- * the installed `@tensorflow/tfjs-backend-wasm`, with everything training
+ * Starts the tfjs wasm backend (SIMD) in Node from the binaries of the
+ * installed `@tensorflow/tfjs-backend-wasm`, with everything training
  * needs; see `startWasmBackend`, whose guarantees hold here too.
  *
+ * @throws RangeError when `threads` is not an integer in [1, 8]
  * @throws Error when the backend fails to start or takes longer than
  *   `options.timeoutMs`
  *
  * @example
  * ```ts
- * await startNodeBackend();
+ * await startNodeBackend({ threads: 2 });
  * tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2])); // [2, 4]
  * ```
  */
-export async function startNodeBackend(options?: StartWasmBackendOptions): Promise<void> {
+export async function startNodeBackend({ threads = 1, ...options }: StartNodeBackendOptions = {}): Promise<void> {
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(`startNodeBackend: threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
   if (!hookRegistered) {
     // Node resolves tfjs-core to its CommonJS bundle, which has no gradients;
     // startWasmBackend imports them from the unbundled ES modules, which Node
@@ -31,14 +55,48 @@ export async function startNodeBackend(options?: StartWasmBackendOptions): Promi
     register('./tfjs-core-sources-hook.mjs', import.meta.url);
     hookRegistered = true;
   }
-  simdModule ??= compileSimdModule().catch((error: unknown) => {
-    simdModule = undefined;
-    throw error;
-  });
-  await startWasmBackend(await simdModule, options);
+  if (threads === 1) {
+    await startWasmBackend(await compile(SIMD_WASM), options);
+    return;
+  }
+  await startWasmBackend(await compile(THREADED_WASM), options, await threadedBuild(threads));
 }
 
-async function compileSimdModule(): Promise<WebAssembly.Module> {
-  const path = createRequire(import.meta.url).resolve(SIMD_WASM);
-  return WebAssembly.compile(await readFile(path));
+function compile(specifier: string): Promise<WebAssembly.Module> {
+  let module = compiled.get(specifier);
+  if (!module) {
+    module = readFile(require.resolve(specifier)).then((bytes) => WebAssembly.compile(bytes));
+    module.catch(() => compiled.delete(specifier));
+    compiled.set(specifier, module);
+  }
+  return module;
+}
+
+/**
+ * The threaded glue starts each worker from a script file, and the package
+ * ships that script only as a string inside a CommonJS module: it is
+ * written out once per installed version, next to nothing else of ours.
+ */
+async function threadedBuild(threads: number): Promise<ThreadedBuild> {
+  const glue = require.resolve(THREADED_GLUE);
+  const { version } = require(`${PACKAGE}/package.json`) as { version: string };
+  const workerScript = join(tmpdir(), `tfjs-backend-wasm-${version}-pthread-worker.cjs`);
+  const source = await readFile(require.resolve(THREADED_WORKER), 'utf8');
+  // The string's source text, not its value: the template literal would turn
+  // the script's own "\n" escapes into line breaks inside its string literals.
+  const script = source.slice(source.indexOf('`') + 1, source.lastIndexOf('`'));
+  const existing = await readFile(workerScript, 'utf8').catch(() => null);
+  if (existing !== script) {
+    const partial = `${workerScript}.${process.pid}.tmp`;
+    await writeFile(partial, script);
+    await rename(partial, workerScript);
+  }
+  return {
+    createModule: require(glue),
+    moduleOptions: {
+      locateFile: (path: string, prefix: string) => (path.endsWith('.worker.js') ? workerScript : prefix + path),
+      mainScriptUrlOrBlob: glue,
+    },
+    threads,
+  };
 }

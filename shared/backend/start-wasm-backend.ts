@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import createWasmBackendModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
+import type { WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
 
 export interface StartWasmBackendOptions {
@@ -10,6 +11,20 @@ export interface StartWasmBackendOptions {
    * milliseconds. Default 10 000; it takes 2 to 7 ms in workerd.
    */
   timeoutMs?: number;
+}
+
+/**
+ * tfjs-backend-wasm's threaded SIMD build, as a host that can run its
+ * workers provides it (only Node here: see node.ts). The binary passed with
+ * it must be `tfjs-backend-wasm-threaded-simd.wasm`.
+ */
+export interface ThreadedBuild {
+  /** The threaded build's emscripten glue, `wasm-out/tfjs-backend-wasm-threaded-simd.js`. */
+  createModule: (config: WasmFactoryConfig) => Promise<BackendWasmModule>;
+  /** What the glue needs to start its workers: `locateFile` and `mainScriptUrlOrBlob`. */
+  moduleOptions: Pick<WasmFactoryConfig, 'locateFile' | 'mainScriptUrlOrBlob'>;
+  /** XNNPACK's threads, the calling thread included. */
+  threads: number;
 }
 
 const BACKEND_NAME = 'wasm';
@@ -31,9 +46,9 @@ const ENTRY_POINTS = [
 let startup: Promise<void> | undefined;
 
 /**
- * Makes tfjs run on the wasm backend (SIMD, one thread) built from an
- * already compiled module, and registers what training on it needs beyond
- * tfjs-core: all gradients and the `UnsortedSegmentSum` kernel.
+ * Makes tfjs run on the wasm backend (SIMD; one thread, or `threaded`'s)
+ * built from an already compiled module, and registers what training on it
+ * needs beyond tfjs-core: all gradients and the `UnsortedSegmentSum` kernel.
  *
  * The stock loader compiles the `.wasm` bytes itself, which workerd forbids
  * ("Wasm code generation disallowed by embedder"); taking a
@@ -60,8 +75,9 @@ let startup: Promise<void> | undefined;
 export function startWasmBackend(
   wasmModule: WebAssembly.Module,
   options: StartWasmBackendOptions = {},
+  threaded?: ThreadedBuild,
 ): Promise<void> {
-  startup ??= start(wasmModule, options).catch((error: unknown) => {
+  startup ??= start(wasmModule, options, threaded).catch((error: unknown) => {
     startup = undefined;
     throw error;
   });
@@ -71,6 +87,7 @@ export function startWasmBackend(
 async function start(
   wasmModule: WebAssembly.Module,
   { timeoutMs = DEFAULT_TIMEOUT_MS }: StartWasmBackendOptions,
+  threaded: ThreadedBuild | undefined,
 ): Promise<void> {
   // Whatever is registered as 'wasm' goes first, the stock backend (whose
   // loader workerd cannot run) or a failed attempt, so that a failure below
@@ -92,7 +109,7 @@ async function start(
   tf.registerBackend(
     BACKEND_NAME,
     () =>
-      createBackend(wasmModule).catch((error: unknown) => {
+      createBackend(wasmModule, threaded).catch((error: unknown) => {
         failure = error;
         throw error;
       }),
@@ -132,22 +149,45 @@ function assertTfjsBinary(wasmModule: WebAssembly.Module): void {
   }
 }
 
-/** What the stock factory in `backend_wasm.js` does, minus fetching and threads. */
-function createBackend(wasmModule: WebAssembly.Module): Promise<BackendWasm> {
+/** What the stock factory in `backend_wasm.js` does, minus fetching. */
+function createBackend(wasmModule: WebAssembly.Module, threaded: ThreadedBuild | undefined): Promise<BackendWasm> {
+  const createModule = threaded?.createModule ?? (createWasmBackendModule as ThreadedBuild['createModule']);
   return new Promise((resolve, reject) => {
-    createWasmBackendModule({
-      instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance) => void) {
+    createModule({
+      ...threaded?.moduleOptions,
+      instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+        if (threaded) claimCores(imports, threaded.threads);
         WebAssembly.instantiate(wasmModule, imports)
-          .then((instance) => receiveInstance(instance))
+          // The threaded glue hands the module on to its workers.
+          .then((instance) => receiveInstance(instance, wasmModule))
           .catch(reject);
         return {};
       },
       onAbort: (reason: string) => reject(new Error(`emscripten aborted: ${reason}`)),
     }).then((module) => {
       addTfjsBindings(module as BackendWasmModule & Cwrap);
-      resolve(new BackendWasm(module));
+      setThreadsCount(threaded?.threads ?? -1);
+      const backend = new BackendWasm(module);
+      // XNNPACK's threads, started just now, wait for work for ever: in Node
+      // their workers would keep the process from exiting.
+      for (const worker of (module as Partial<ThreadedModule>).PThread?.runningWorkers ?? []) worker.unref?.();
+      resolve(backend);
     }, reject);
   });
+}
+
+/**
+ * The backend caps XNNPACK's threads at half the logical cores it is told
+ * of, a guess at hyper-threading that leaves a 2-core machine with one
+ * thread; telling it twice the threads asked for makes the cap the request.
+ */
+function claimCores(imports: WebAssembly.Imports, threads: number): void {
+  imports.env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
+}
+
+/** The threaded glue's bookkeeping of its workers, which its typings leave out. */
+interface ThreadedModule {
+  PThread: { runningWorkers: { unref?: () => void }[] };
 }
 
 /** Emscripten's `cwrap`, which the glue exports but its typings leave out. */

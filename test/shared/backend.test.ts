@@ -150,19 +150,32 @@ describe('the UnsortedSegmentSum kernel', () => {
 });
 
 describe('in plain Node, through tsx', () => {
-  it('starts wasm and computes the same cases', async () => {
+  async function runCases(threads: number) {
     const script = fileURLToPath(new URL('../support/run-backend-cases.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), script], {
+    // execFile waits for the process to exit: a worker left running would time it out.
+    const { stdout } = await promisify(execFile)(process.execPath, [require.resolve('tsx/cli'), script, String(threads)], {
       timeout: 60_000,
     });
-    const { backend, cases } = JSON.parse(stdout) as {
+    return JSON.parse(stdout) as {
       backend: string;
+      threads: number;
       cases: Record<string, { actual: number[]; expected: number[] }>;
     };
-    expect(backend).toBe('wasm');
-    expect(Object.keys(cases)).toEqual(Object.keys(backendCases));
-    for (const { actual, expected } of Object.values(cases)) {
+  }
+
+  it.each([1, 2])('starts wasm on %i thread(s), computes the same cases and exits', async (threads) => {
+    const result = await runCases(threads);
+    expect(result.backend).toBe('wasm');
+    expect(result.threads).toBe(threads);
+    expect(Object.keys(result.cases)).toEqual(Object.keys(backendCases));
+    for (const { actual, expected } of Object.values(result.cases)) {
       actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 5));
     }
+  });
+
+  it.each([0, 9, 1.5])('refuses threads = %s before starting anything', async (threads) => {
+    await expect(startNodeBackend({ threads })).rejects.toThrow(
+      `startNodeBackend: threads must be an integer from 1 to 8, got ${threads}`,
+    );
   });
 });

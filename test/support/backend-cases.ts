@@ -19,6 +19,7 @@ export interface BackendCase {
  */
 export const backendCases: Record<string, () => BackendCase> = {
   matMul: matMulCase,
+  largeMatMul: largeMatMulCase,
   gradientOfSum: gradientOfSumCase,
   gradientOfEmbedding: gradientOfEmbeddingCase,
   unsortedSegmentSum: unsortedSegmentSumCase,
@@ -37,6 +38,25 @@ function matMulCase(): BackendCase {
   ];
   const expected = a.flatMap((row) => b[0].map((_, j) => row.reduce((sum, aik, k) => sum + aik * b[k][j], 0)));
   const actual = tf.tidy(() => tf.matMul(tf.tensor2d(a), tf.tensor2d(b)).dataSync());
+  return { actual: [...actual], expected };
+}
+
+/**
+ * [64, 300] · [300, 96]: large enough for XNNPACK to share the rows out
+ * among threads. Small integers keep every sum exact in float32, so the
+ * summation order, which threads change, cannot change the answer.
+ */
+function largeMatMulCase(): BackendCase {
+  const [rows, depth, cols] = [64, 300, 96];
+  const a = Array.from({ length: rows * depth }, (_, i) => ((i * 7) % 5) - 2);
+  const b = Array.from({ length: depth * cols }, (_, i) => ((i * 11) % 7) - 3);
+  const expected = Array.from({ length: rows * cols }, (_, at) => {
+    const [row, col] = [Math.floor(at / cols), at % cols];
+    let sum = 0;
+    for (let k = 0; k < depth; k++) sum += a[row * depth + k] * b[k * cols + col];
+    return sum;
+  });
+  const actual = tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows, depth]), tf.tensor2d(b, [depth, cols])).dataSync());
   return { actual: [...actual], expected };
 }
 
