@@ -160,14 +160,14 @@ async function main(): Promise<void> {
     .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
     .option('--warmup <n>', 'untimed runs first', integer(0), 5)
     .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
-    .option('--threads <n>', 'XNNPACK threads of the wasm backend, the same for every engine (1 to 8)', integer(1), availableParallelism())
+    .option('--threads <n>', "threads (1 to 8) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)", integer(1), availableParallelism())
     .option('--no-edge', 'skip the wrangler dev part')
     .parse()
     .opts<{ runs: number; warmup: number; edgeRequests: number; threads: number; edge: boolean }>();
 
   const loadAtStart = loadavg();
   await startNodeBackend({ threads: options.threads });
-  await startNodeBilstmKernel();
+  await startNodeBilstmKernel({ threads: options.threads });
   const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
   const values = initialWeights(CONFIG, 1);
   const engines = [coreEngine('kernel', CONFIG, values), coreEngine('reference', CONFIG, values), layersEngine(tfl, CONFIG, values)];

@@ -93,7 +93,7 @@ export function buildCommand(): Command {
     .option('--patience <n>', 'stop after this many epochs without a lower validation loss', integer(1))
     .addOption(new Option('--quantization <dtype>', 'how the exported weights are stored').choices(['uint8', 'float16', 'float32']))
     .addOption(new Option('--engine <engine>', 'the recurrence: the fused WebAssembly SIMD kernel, or the tfjs-core reference path').choices(['kernel', 'reference']).default('kernel'))
-    .option('--threads <n>', "threads for the wasm backend's matrix products (1 to 8); default: this machine's cores, up to 8", threadCount, Math.min(availableParallelism(), 8))
+    .option('--threads <n>', "threads (1 to 8) for the matrix products and for running the kernel's two directions at once (2 at most); default: this machine's cores, up to 8", threadCount, Math.min(availableParallelism(), 8))
     .option('--seed <n>', 'seed for the split, the initial weights, shuffling and dropout', integer(0), 42)
     .option('--out <dir>', 'output folder: model/, metrics.json, learning-curve.svg, test-report.md and the checkpoint', 'runs/latest')
     .option('--resume', 'continue from the checkpoint in --out (same data and flags)', false)

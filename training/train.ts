@@ -47,7 +47,7 @@ export interface TrainingRun {
   seed: number;
   /** The fused wasm kernel (fast), or the tfjs-core reference path it is tested against. */
   engine: RecurrenceEngine;
-  /** Threads for the wasm backend (see `startNodeBackend`); default 1. */
+  /** Threads for the wasm backend's matrix products and the kernel's two directions; default 1. */
   threads?: number;
   out: string;
   resume: boolean;
@@ -74,7 +74,7 @@ export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   // Data first: its errors should not wait for the backend to start.
   const data = run.task === 'cumsum' ? cumulativeSumData(recipe.model, run.seed) : await prepareTextData(run);
   await startNodeBackend({ threads: run.threads });
-  if (run.engine === 'kernel') await startNodeBilstmKernel();
+  if (run.engine === 'kernel') await startNodeBilstmKernel({ threads: run.threads });
   setRecurrenceEngine(run.engine);
   const model = data.model;
   log(

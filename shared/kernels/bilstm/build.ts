@@ -1,10 +1,17 @@
 /**
- * Builds `build/bilstm.wasm` from the AssemblyScript source (`npm run
- * build:kernels`, run before test, train, dev, bench and deploy). The binary
- * is not committed: a fresh clone builds it after `npm ci`, with the compiler
- * from the npm registry and nothing native.
+ * Builds the kernel's two binaries from the AssemblyScript source (`npm run
+ * build:kernels`, run before test, train, dev, bench and deploy):
  *
- * Skips the compile when the binary is newer than its sources, this script
+ * - `build/bilstm.wasm`, with its own memory: what workerd, browsers and a
+ *   single-threaded Node run;
+ * - `build/bilstm-shared.wasm`, importing a shared memory, so that two
+ *   instances on two Node threads run the two directions at once
+ *   (`startNodeBilstmKernel({ threads: 2 })`).
+ *
+ * The binaries are not committed: a fresh clone builds them after `npm ci`,
+ * with the compiler from the npm registry and nothing native.
+ *
+ * Skips a binary's compile when it is newer than its sources, this script
  * and the compiler. Writes to a temp file, then renames, so that a killed
  * build never leaves a truncated binary behind.
  */
@@ -16,7 +23,6 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SOURCE_DIR = `${HERE}assembly/`;
 const ENTRY = `${SOURCE_DIR}bilstm.ts`;
 const OUT_DIR = `${HERE}build/`;
-const OUT_FILE = `${OUT_DIR}bilstm.wasm`;
 
 /**
  * SIMD on (asc leaves it off by default), the stub runtime (the kernel never
@@ -25,12 +31,24 @@ const OUT_FILE = `${OUT_DIR}bilstm.wasm`;
  */
 const COMPILER_FLAGS = ['--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--use', 'abort='];
 
+/**
+ * The shared build imports its memory (`env.memory`), which the threads
+ * share: a shared memory must declare its maximum, here 65536 pages, the
+ * 4 GiB the kernel's plans may grow to (MEMORY_LIMIT in the source).
+ */
+const SHARED_MEMORY_FLAGS = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536'];
+
+const TARGETS = [
+  { outFile: `${OUT_DIR}bilstm.wasm`, flags: COMPILER_FLAGS },
+  { outFile: `${OUT_DIR}bilstm-shared.wasm`, flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
+];
+
 async function modifiedAt(path: string): Promise<number> {
   return (await stat(path)).mtimeMs;
 }
 
-async function upToDate(): Promise<boolean> {
-  const built = await modifiedAt(OUT_FILE).catch(() => null);
+async function upToDate(outFile: string): Promise<boolean> {
+  const built = await modifiedAt(outFile).catch(() => null);
   if (built === null) return false;
   const sources = (await readdir(SOURCE_DIR)).map((name) => `${SOURCE_DIR}${name}`);
   const compiler = createRequire(import.meta.url).resolve('assemblyscript/package.json');
@@ -38,22 +56,24 @@ async function upToDate(): Promise<boolean> {
   return inputs.every((time) => time < built);
 }
 
-async function build(): Promise<void> {
-  const temp = `${OUT_FILE}.${process.pid}.tmp`;
+async function build(outFile: string, flags: string[]): Promise<void> {
+  const temp = `${outFile}.${process.pid}.tmp`;
   await mkdir(OUT_DIR, { recursive: true });
   // Loaded only when needed: the compiler (with binaryen) takes seconds to load.
   const { default: asc } = await import('assemblyscript/asc');
-  const { error, stderr } = await asc.main([ENTRY, ...COMPILER_FLAGS, '--outFile', temp]);
+  const { error, stderr } = await asc.main([ENTRY, ...flags, '--outFile', temp]);
   if (error) {
     await rm(temp, { force: true });
-    throw new Error(`AssemblyScript failed to compile ${ENTRY}:\n${stderr.toString()}`);
+    throw new Error(`AssemblyScript failed to compile ${ENTRY} into ${outFile}:\n${stderr.toString()}`);
   }
-  await rename(temp, OUT_FILE);
+  await rename(temp, outFile);
 }
 
-if (await upToDate()) {
-  console.log(`${OUT_FILE} is up to date`);
-} else {
-  await build();
-  console.log(`built ${OUT_FILE}`);
+for (const { outFile, flags } of TARGETS) {
+  if (await upToDate(outFile)) {
+    console.log(`${outFile} is up to date`);
+  } else {
+    await build(outFile, flags);
+    console.log(`built ${outFile}`);
+  }
 }

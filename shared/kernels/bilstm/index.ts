@@ -14,7 +14,7 @@ let startup: Promise<void> | undefined;
  * `startWorkerdBilstmKernel` and `startBrowserBilstmKernel`.
  *
  * Calls while a start is under way share it, later calls resolve at once,
- * and a failed start may be retried.
+ * and a failed start may be retried (see `installBilstmKernel`).
  *
  * @throws TypeError when `wasmModule` is not the bilstm kernel's module
  *
@@ -27,18 +27,33 @@ let startup: Promise<void> | undefined;
  * ```
  */
 export function startBilstmKernel(wasmModule: WebAssembly.Module): Promise<void> {
-  startup ??= start(wasmModule).catch((error: unknown) => {
-    startup = undefined;
-    throw error;
+  return installBilstmKernel(async () => {
+    if (!(wasmModule instanceof WebAssembly.Module)) {
+      throw new TypeError('startBilstmKernel: wasmModule must be a WebAssembly.Module');
+    }
+    // The kernel imports nothing: no runtime, no abort handler.
+    return BilstmKernel.fromInstance(await WebAssembly.instantiate(wasmModule, {}));
   });
-  return startup;
 }
 
-async function start(wasmModule: WebAssembly.Module): Promise<void> {
-  if (!(wasmModule instanceof WebAssembly.Module)) {
-    throw new TypeError('startBilstmKernel: wasmModule must be a WebAssembly.Module');
-  }
-  // The kernel imports nothing: no runtime, no abort handler.
-  const instance = await WebAssembly.instantiate(wasmModule, {});
-  installRecurrenceKernel(kernelRecurrence(BilstmKernel.fromInstance(instance)));
+/**
+ * Makes the kernel `create` resolves to the model's recurrence engine, once
+ * per process: calls while a start is under way share it, later calls
+ * resolve at once without calling `create`, and a failed start may be
+ * retried. For starters that make their kernel themselves, as
+ * `startNodeBilstmKernel({ threads: 2 })` does.
+ *
+ * @example
+ * ```ts
+ * await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(sharedModule)).kernel);
+ * ```
+ */
+export function installBilstmKernel(create: () => Promise<BilstmKernel>): Promise<void> {
+  startup ??= create()
+    .then((kernel) => installRecurrenceKernel(kernelRecurrence(kernel)))
+    .catch((error: unknown) => {
+      startup = undefined;
+      throw error;
+    });
+  return startup;
 }

@@ -14,8 +14,10 @@ interface BilstmExports {
   dStatesOffset(): number;
   dProjectedOffset(): number;
   dRecurrentOffset(): number;
-  forward(masked: number): void;
-  backward(masked: number): void;
+  prepareForward(): void;
+  forwardDirection(direction: number, masked: number): void;
+  prepareBackward(): void;
+  backwardDirection(direction: number, masked: number): void;
 }
 
 const EXPORTED_FUNCTIONS = [
@@ -30,9 +32,41 @@ const EXPORTED_FUNCTIONS = [
   'dStatesOffset',
   'dProjectedOffset',
   'dRecurrentOffset',
-  'forward',
-  'backward',
+  'prepareForward',
+  'forwardDirection',
+  'prepareBackward',
+  'backwardDirection',
 ] as const;
+
+/** One planned pass, as a second instance of the module needs it to plan the same and run a direction. */
+export interface Pass {
+  kind: 'forward' | 'backward';
+  steps: number;
+  batch: number;
+  units: number;
+  /** The forward pass's `keepHistory` (always true for a backward pass). */
+  keepHistory: boolean;
+  masked: boolean;
+}
+
+/**
+ * Runs the two directions of a prepared pass. The kernel's own runs them one
+ * after the other on the calling thread; `DirectionHelper` (Node only) runs
+ * direction 1 on a second thread, over the same shared memory.
+ */
+export interface DirectionRunner {
+  /** Returns once both directions are done; `runHere(direction)` runs one on the calling thread. */
+  runDirections(pass: Pass, runHere: (direction: 0 | 1) => void): void;
+  /** When set, the memory the kernel's instance must use: the one the runner's thread shares. */
+  readonly memory?: WebAssembly.Memory;
+}
+
+const ONE_THREAD: DirectionRunner = {
+  runDirections(_pass, runHere) {
+    runHere(0);
+    runHere(1);
+  },
+};
 
 export interface ForwardInputs {
   /** [T, B, 8H], time-aligned, gate-major. */
@@ -72,16 +106,26 @@ export interface Gradients {
  * garbage-collected, where a record kept in the kernel's memory would need
  * the tape to free it.
  *
+ * With a {@link DirectionRunner} of its own, the kernel hands it each pass's
+ * two directions, which are independent, to run as it likes; see
+ * `startTwoThreadBilstmKernel` (Node only).
+ *
  * @example
  * const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(module));
  * const states = kernel.forward({ steps: 100, batch: 1, units: 64 }, { projected, recurrent, mask: null });
  * const kept = states.slice(); // before the next call reuses the memory
  */
 export class BilstmKernel {
-  private constructor(private readonly wasm: BilstmExports) {}
+  private constructor(
+    private readonly wasm: BilstmExports,
+    private readonly directions: DirectionRunner,
+  ) {}
 
-  /** @throws TypeError when `instance` is not of the bilstm kernel's module */
-  static fromInstance(instance: WebAssembly.Instance): BilstmKernel {
+  /**
+   * @throws TypeError when `instance` is not of the bilstm kernel's module, or
+   *   does not use the memory `directions` shares
+   */
+  static fromInstance(instance: WebAssembly.Instance, directions: DirectionRunner = ONE_THREAD): BilstmKernel {
     const exports = instance.exports as Record<string, unknown>;
     const missing = [
       ...EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function'),
@@ -90,7 +134,10 @@ export class BilstmKernel {
     if (missing.length > 0) {
       throw new TypeError(`BilstmKernel: not the bilstm kernel's module: it does not export ${missing.join(', ')}`);
     }
-    return new BilstmKernel(exports as unknown as BilstmExports);
+    if (directions.memory && directions.memory !== exports.memory) {
+      throw new TypeError("BilstmKernel: the instance must import the memory its direction runner's thread shares");
+    }
+    return new BilstmKernel(exports as unknown as BilstmExports, directions);
   }
 
   /** The size of the kernel's memory: it grows to fit the largest call so far, then is reused. */
@@ -124,7 +171,7 @@ export class BilstmKernel {
     if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
     this.write(this.wasm.dStatesOffset(), inputs.dStates);
     this.write(this.wasm.recordOffset(), inputs.record);
-    this.wasm.backward(inputs.mask ? 1 : 0);
+    this.runPass({ kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask) });
     return {
       dProjected: this.read(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
       dRecurrent: this.read(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
@@ -139,7 +186,18 @@ export class BilstmKernel {
     this.write(this.wasm.recurrentOffset(), inputs.recurrent);
     this.write(this.wasm.projectedOffset(), inputs.projected);
     if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
-    this.wasm.forward(inputs.mask ? 1 : 0);
+    this.runPass({ kind: 'forward', ...shape, keepHistory, masked: Boolean(inputs.mask) });
+  }
+
+  /** Runs the planned pass, its inputs written. */
+  private runPass(pass: Pass): void {
+    const { wasm } = this;
+    const masked = pass.masked ? 1 : 0;
+    const forward = pass.kind === 'forward';
+    if (forward) wasm.prepareForward();
+    else wasm.prepareBackward();
+    const runDirection = forward ? wasm.forwardDirection : wasm.backwardDirection;
+    this.directions.runDirections(pass, (direction) => runDirection(direction, masked));
   }
 
   private states({ steps, batch, units }: RecurrenceShape): Float32Array {
@@ -154,7 +212,8 @@ export class BilstmKernel {
     }
   }
 
-  // Views are taken after planning: growing the memory detaches older ones.
+  // Views are taken after planning: growing the memory detaches older ones
+  // (those of a shared memory, it leaves too short).
   private write(offset: number, values: Float32Array): void {
     new Float32Array(this.wasm.memory.buffer, offset, values.length).set(values);
   }

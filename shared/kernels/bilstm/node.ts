@@ -1,33 +1,53 @@
 import { readFile } from 'node:fs/promises';
-import { startBilstmKernel } from './index';
+import { startTwoThreadBilstmKernel } from './direction-helper';
+import { installBilstmKernel, startBilstmKernel } from './index';
 
 const BINARY = new URL('./build/bilstm.wasm', import.meta.url);
+const SHARED_MEMORY_BINARY = new URL('./build/bilstm-shared.wasm', import.meta.url);
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+export interface StartNodeBilstmKernelOptions {
+  /**
+   * Threads a layer's recurrence runs on. 1 (the default): both directions
+   * on the calling thread, one after the other. 2: direction 1 on a helper
+   * thread (`worker_threads`, sharing the kernel's memory) while the calling
+   * thread runs direction 0; same results, bit for bit. A layer has only two
+   * directions, so more than 2 is taken as 2.
+   *
+   * The first start in a process settles it: the kernel is installed once,
+   * and later starts resolve to that kernel whatever their `threads`.
+   */
+  threads?: number;
+}
 
 /**
- * Starts the fused BiLSTM kernel in Node, compiled from the binary that
+ * Starts the fused BiLSTM kernel in Node, compiled from the binaries that
  * `npm run build:kernels` writes; see `startBilstmKernel`.
  *
- * @throws Error when the binary is missing (run `npm run build:kernels`)
+ * @throws RangeError when `threads` is not an integer ≥ 1; Error when a
+ *   binary is missing (run `npm run build:kernels`) or the helper thread
+ *   cannot start
  *
  * @example
  * ```ts
  * await startNodeBackend();
- * await startNodeBilstmKernel();
+ * await startNodeBilstmKernel({ threads: 2 });
  * ```
  */
-export async function startNodeBilstmKernel(): Promise<void> {
-  compiled ??= compile().catch((error: unknown) => {
-    compiled = undefined;
-    throw error;
-  });
-  await startBilstmKernel(await compiled);
+export async function startNodeBilstmKernel(options: StartNodeBilstmKernelOptions = {}): Promise<void> {
+  const { threads = 1 } = options;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`startNodeBilstmKernel: threads must be an integer ≥ 1, got ${threads}`);
+  }
+  if (threads === 1) {
+    await startBilstmKernel(await compile(BINARY));
+    return;
+  }
+  await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(await compile(SHARED_MEMORY_BINARY))).kernel);
 }
 
-async function compile(): Promise<WebAssembly.Module> {
-  const bytes = await readFile(BINARY).catch((error: unknown) => {
-    throw new Error(`${BINARY.pathname} cannot be read; run \`npm run build:kernels\` first`, { cause: error });
+async function compile(binary: URL): Promise<WebAssembly.Module> {
+  const bytes = await readFile(binary).catch((error: unknown) => {
+    throw new Error(`${binary.pathname} cannot be read; run \`npm run build:kernels\` first`, { cause: error });
   });
   return WebAssembly.compile(bytes);
 }

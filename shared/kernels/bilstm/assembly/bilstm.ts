@@ -18,6 +18,12 @@
  * functions give, all valid until the next plan. Nothing persists between
  * calls but the memory's size.
  *
+ * A pass is `prepare*` once, then `*Direction` for each direction. The two
+ * directions share no buffer they write, so in Node they may run at once on
+ * two threads: a second instance of this module, over the same shared memory,
+ * makes the same plan (its globals are its own) and runs direction 1 while
+ * this one runs direction 0 (see direction-helper.ts).
+ *
  * The record a training forward pass leaves for the backward pass, per
  * direction, step and batch row: `[i f g o | c | h]`, 6·Hp floats, the
  * activated gates and the state after the step (masking applied).
@@ -40,17 +46,22 @@ let recordAt: usize = 0;
 let dStatesAt: usize = 0;
 let dProjectedAt: usize = 0;
 let dRecurrentAt: usize = 0;
+/** A record step of zeros: the state before the first step. */
+let zeroAt: usize = 0;
+
+// Scratch, one set per direction: direction 0's offsets below, direction 1's
+// `scratchStride` bytes further (see `scratch`).
 /** One direction's recurrent block [Hp, 4Hp] (forward), or its transpose [4Hp, Hp] (backward). */
 let packedAt: usize = 0;
 /** The gradient of one direction's block, [Hp, 4Hp]. */
 let dPackedAt: usize = 0;
-/** A record step of zeros: the state before the first step. */
-let zeroAt: usize = 0;
 let dhAt: usize = 0;
 let dcAt: usize = 0;
 let dzAt: usize = 0;
 /** The previous step's h transposed, [Hp, B], for dW = Σ h_prevᵀ·dz. */
 let hTransposedAt: usize = 0;
+/** Bytes from a direction 0 scratch buffer to the same buffer of direction 1. */
+let scratchStride: usize = 0;
 
 /** Largest memory asked for, in bytes: 4 GiB, the most wasm32 can address. */
 const MEMORY_LIMIT: i64 = 1 << 32;
@@ -61,6 +72,23 @@ function reserve(floats: i64): usize {
   const at = planEnd;
   planEnd = (planEnd + floats * 4 + 15) & ~15;
   return <usize>at;
+}
+
+/**
+ * Call after reserving direction 0's scratch, which started at `start`:
+ * reserves direction 1's copy right after it, on a fresh cache line so that
+ * two threads never write the same line.
+ */
+function reserveSecondScratch(start: i64): void {
+  const stride = (planEnd - start + 63) & ~63;
+  scratchStride = <usize>stride;
+  planEnd = start + 2 * stride;
+}
+
+/** The scratch buffer `at` (direction 0's offset) of `direction`. */
+@inline
+function scratch(at: usize, direction: i32): usize {
+  return at + <usize>direction * scratchStride;
 }
 
 function startPlan(stepCount: i32, batchSize: i32, unitCount: i32): void {
@@ -99,9 +127,11 @@ export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keep
   projectedAt = reserve(t * b * 8 * h);
   maskAt = reserve(t * b);
   statesAt = reserve(t * b * 2 * h);
-  packedAt = reserve(hp * 4 * hp);
   zeroAt = reserve(b * 6 * hp);
   recordAt = reserve(2 * <i64>slots * b * 6 * hp);
+  const scratchStart = planEnd;
+  packedAt = reserve(hp * 4 * hp);
+  reserveSecondScratch(scratchStart);
   return finishPlan() ? 1 : 0;
 }
 
@@ -119,13 +149,15 @@ export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i3
   recordAt = reserve(2 * t * b * 6 * hp);
   dProjectedAt = reserve(t * b * 8 * h);
   dRecurrentAt = reserve(2 * h * 8 * h);
+  zeroAt = reserve(b * 6 * hp);
+  const scratchStart = planEnd;
   packedAt = reserve(4 * hp * hp);
   dPackedAt = reserve(hp * 4 * hp);
-  zeroAt = reserve(b * 6 * hp);
   dhAt = reserve(b * hp);
   dcAt = reserve(b * hp);
   dzAt = reserve(b * 4 * hp);
   hTransposedAt = reserve(hp * b);
+  reserveSecondScratch(scratchStart);
   return finishPlan() ? 1 : 0;
 }
 
@@ -353,25 +385,28 @@ function gateColumn(gate: i32, direction: i32): usize {
 }
 
 /**
- * Copies one direction's diagonal block of `recurrent` [2H, 8H] into
- * `packedAt`, zero-padded to [Hp, 4Hp], or to its transpose [4Hp, Hp].
+ * Copies one direction's diagonal block of `recurrent` [2H, 8H] into its
+ * `packedAt`, zero-padded to [Hp, 4Hp], or to its transpose [4Hp, Hp];
+ * returns where.
  */
-function packRecurrent(direction: i32, transposed: bool): void {
+function packRecurrent(direction: i32, transposed: bool): usize {
   const hp = padded;
-  memory.fill(packedAt, 0, <usize>(4 * hp * hp) << 2);
+  const packed = scratch(packedAt, direction);
+  memory.fill(packed, 0, <usize>(4 * hp * hp) << 2);
   for (let k = 0; k < units; k++) {
     const from = recurrentAt + (<usize>((direction * units + k) * 8 * units) << 2);
     for (let gate = 0; gate < 4; gate++) {
       const source = from + gateColumn(gate, direction);
       if (!transposed) {
-        memory.copy(packedAt + (<usize>(k * 4 * hp + gate * hp) << 2), source, <usize>units << 2);
+        memory.copy(packed + (<usize>(k * 4 * hp + gate * hp) << 2), source, <usize>units << 2);
         continue;
       }
       for (let u = 0; u < units; u++) {
-        store<f32>(packedAt + (<usize>((gate * hp + u) * hp + k) << 2), load<f32>(source + (<usize>u << 2)));
+        store<f32>(packed + (<usize>((gate * hp + u) * hp + k) << 2), load<f32>(source + (<usize>u << 2)));
       }
     }
   }
+  return packed;
 }
 
 // ---------------------------------------------------------------------------
@@ -400,14 +435,27 @@ function cellForward(row: usize, previous: usize): void {
   }
 }
 
-function forwardDirection(direction: i32, masked: bool): void {
+/**
+ * Readies the planned forward pass; then `forwardDirection` runs each
+ * direction, in either order or at once.
+ */
+export function prepareForward(): void {
+  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
+}
+
+/**
+ * One direction (0 forward in time, 1 backward) of the planned forward pass:
+ * reads `recurrent`, `projected` and, when `masked`, the mask; writes its
+ * half of `states` and its half of the record.
+ */
+export function forwardDirection(direction: i32, masked: bool): void {
   const h = units;
   const hp = padded;
   const rowWidth = recordRowWidth();
   const rowBytes = <usize>rowWidth << 2;
   const unitBytes = <usize>h << 2;
   const padBytes = <usize>(hp - h) << 2;
-  packRecurrent(direction, false);
+  const packed = packRecurrent(direction, false);
   for (let step = 0; step < steps; step++) {
     const time = timeOf(direction, step);
     const current = recordStep(direction, step);
@@ -422,7 +470,7 @@ function forwardDirection(direction: i32, masked: bool): void {
       }
     }
     if (step > 0) {
-      multiplyAccumulate(current, rowWidth, previous + (<usize>(5 * hp) << 2), rowWidth, packedAt, 4 * hp, batch, hp, 4 * hp);
+      multiplyAccumulate(current, rowWidth, previous + (<usize>(5 * hp) << 2), rowWidth, packed, 4 * hp, batch, hp, 4 * hp);
     }
     for (let b = 0; b < batch; b++) {
       const row = current + <usize>b * rowBytes;
@@ -437,16 +485,6 @@ function forwardDirection(direction: i32, masked: bool): void {
       memory.copy(state, row + (<usize>(5 * hp) << 2), unitBytes);
     }
   }
-}
-
-/**
- * Runs the planned forward pass: reads `recurrent`, `projected` and, when
- * `masked`, the mask; writes `states` and the record.
- */
-export function forward(masked: bool): void {
-  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
-  forwardDirection(0, masked);
-  forwardDirection(1, masked);
 }
 
 // ---------------------------------------------------------------------------
@@ -480,28 +518,48 @@ function cellBackward(row: usize, previous: usize, dh: usize, dc: usize, dz: usi
   }
 }
 
-function backwardDirection(direction: i32, masked: bool): void {
+/**
+ * Readies the planned backward pass; then `backwardDirection` runs each
+ * direction, in either order or at once.
+ */
+export function prepareBackward(): void {
+  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
+  memory.fill(dRecurrentAt, 0, <usize>(2 * units * 8 * units) << 2);
+}
+
+/**
+ * One direction of the planned backward pass: reads `recurrent`, the mask
+ * when `masked`, its half of `dStates` and of the forward pass's record;
+ * writes its columns of `dProjected` and its diagonal block of `dRecurrent`
+ * (the off-diagonal blocks stay 0, see op.ts).
+ */
+export function backwardDirection(direction: i32, masked: bool): void {
   const h = units;
   const hp = padded;
   const gateWidth = 4 * hp;
   const rowWidth = recordRowWidth();
   const rowBytes = <usize>rowWidth << 2;
   const unitBytes = <usize>h << 2;
-  packRecurrent(direction, true);
-  memory.fill(dPackedAt, 0, <usize>(hp * gateWidth) << 2);
-  memory.fill(dhAt, 0, <usize>(batch * hp) << 2);
-  memory.fill(dcAt, 0, <usize>(batch * hp) << 2);
+  const packed = packRecurrent(direction, true);
+  const dPacked = scratch(dPackedAt, direction);
+  const dhRows = scratch(dhAt, direction);
+  const dcRows = scratch(dcAt, direction);
+  const dzRows = scratch(dzAt, direction);
+  const hTransposed = scratch(hTransposedAt, direction);
+  memory.fill(dPacked, 0, <usize>(hp * gateWidth) << 2);
+  memory.fill(dhRows, 0, <usize>(batch * hp) << 2);
+  memory.fill(dcRows, 0, <usize>(batch * hp) << 2);
   for (let step = steps - 1; step >= 0; step--) {
     const time = timeOf(direction, step);
     const current = recordStep(direction, step);
     const previous = previousRecordStep(direction, step);
     for (let b = 0; b < batch; b++) {
-      const dh = dhAt + (<usize>(b * hp) << 2);
-      const dz = dzAt + (<usize>(b * gateWidth) << 2);
+      const dh = dhRows + (<usize>(b * hp) << 2);
+      const dz = dzRows + (<usize>(b * gateWidth) << 2);
       const dState = dStatesAt + (<usize>((time * batch + b) * 2 * h + direction * h) << 2);
       for (let u: usize = 0; u < unitBytes; u += 4) store<f32>(dh + u, load<f32>(dh + u) + load<f32>(dState + u));
       if (maskAtTime(masked, time, b) != 0) {
-        cellBackward(current + <usize>b * rowBytes, previous + <usize>b * rowBytes, dh, dcAt + (<usize>(b * hp) << 2), dz);
+        cellBackward(current + <usize>b * rowBytes, previous + <usize>b * rowBytes, dh, dcRows + (<usize>(b * hp) << 2), dz);
       } else {
         // A masked step passed c and h through unchanged, so do their gradients.
         memory.fill(dz, 0, <usize>gateWidth << 2);
@@ -513,36 +571,25 @@ function backwardDirection(direction: i32, masked: bool): void {
     }
     if (step == 0) continue;
     // dh_prev += dz·Wᵀ
-    multiplyAccumulate(dhAt, hp, dzAt, gateWidth, packedAt, hp, batch, gateWidth, hp);
+    multiplyAccumulate(dhRows, hp, dzRows, gateWidth, packed, hp, batch, gateWidth, hp);
     // dW += h_prevᵀ·dz
     const previousH = previous + (<usize>(5 * hp) << 2);
     for (let b = 0; b < batch; b++) {
       for (let k = 0; k < hp; k++) {
         store<f32>(
-          hTransposedAt + (<usize>(k * batch + b) << 2),
+          hTransposed + (<usize>(k * batch + b) << 2),
           load<f32>(previousH + <usize>b * rowBytes + (<usize>k << 2)),
         );
       }
     }
-    multiplyAccumulate(dPackedAt, gateWidth, hTransposedAt, batch, dzAt, gateWidth, hp, batch, gateWidth);
+    multiplyAccumulate(dPacked, gateWidth, hTransposed, batch, dzRows, gateWidth, hp, batch, gateWidth);
   }
   // Into the diagonal block of dRecurrent.
   for (let k = 0; k < h; k++) {
     const to = dRecurrentAt + (<usize>((direction * h + k) * 8 * h) << 2);
     for (let gate = 0; gate < 4; gate++) {
-      memory.copy(to + gateColumn(gate, direction), dPackedAt + (<usize>(k * gateWidth + gate * hp) << 2), unitBytes);
+      memory.copy(to + gateColumn(gate, direction), dPacked + (<usize>(k * gateWidth + gate * hp) << 2), unitBytes);
     }
   }
 }
 
-/**
- * Runs the planned backward pass: reads `recurrent`, the mask when `masked`,
- * `dStates` and the forward pass's record; writes `dProjected` and
- * `dRecurrent` (its off-diagonal blocks 0, see op.ts).
- */
-export function backward(masked: bool): void {
-  memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
-  memory.fill(dRecurrentAt, 0, <usize>(2 * units * 8 * units) << 2);
-  backwardDirection(0, masked);
-  backwardDirection(1, masked);
-}
