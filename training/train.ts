@@ -79,7 +79,8 @@ export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   const model = data.model;
   log(
     `data: ${data.train.count} train / ${data.validation.count} validation / ${data.test?.count ?? 0} test; ` +
-      `labels: ${data.labels.join(', ')}; model: ${countParameters(model).toLocaleString('en')} parameters`,
+      `labels: ${data.labels.join(', ')}; model: ${countParameters(model).toLocaleString('en')} parameters; ` +
+      `${run.engine} engine, ${run.threads ?? 1} thread${(run.threads ?? 1) > 1 ? 's' : ''}`,
   );
 
   const fingerprint = sha256Json({ model, recipe: { ...recipe, epochs: undefined }, seed: run.seed, data: data.dataSha256 });

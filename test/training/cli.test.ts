@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -125,6 +125,8 @@ describe.concurrent('bad input gets one clear line and exit code 1, before any t
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`skipped 1 bad rows, e.g.:\n  ${file}:17: expected a JSON object`);
     expect(result.stdout).toContain('data: 160 train / 40 validation');
+    const threads = Math.min(availableParallelism(), 8); // --threads' default
+    expect(result.stdout).toContain(`kernel engine, ${threads} thread${threads > 1 ? 's' : ''}`);
     expect((await readArtifactDir(join(out, 'model'))).modelJson.labels).toEqual(['neg', 'pos']);
   });
 
