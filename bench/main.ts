@@ -231,6 +231,7 @@ async function main(): Promise<void> {
         node: process.version,
         cpu: cpus()[0]?.model,
         cores: cpus().length,
+        threads: options.threads,
         loadAverage: { start: loadAtStart[0], end: loadAtEnd[0] },
         model: 'tutorial',
         parameters: countParameters(CONFIG),

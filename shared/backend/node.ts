@@ -75,12 +75,14 @@ function compile(specifier: string): Promise<WebAssembly.Module> {
 /**
  * The threaded glue starts each worker from a script file, and the package
  * ships that script only as a string inside a CommonJS module: it is
- * written out once per installed version, next to nothing else of ours.
+ * written out to the temp folder once per installed version (and user).
  */
 async function threadedBuild(threads: number): Promise<ThreadedBuild> {
   const glue = require.resolve(THREADED_GLUE);
   const { version } = require(`${PACKAGE}/package.json`) as { version: string };
-  const workerScript = join(tmpdir(), `tfjs-backend-wasm-${version}-pthread-worker.cjs`);
+  // Per user too: on a shared machine, another user's copy may not be ours to replace.
+  const owner = process.getuid?.() ?? 'user';
+  const workerScript = join(tmpdir(), `tfjs-backend-wasm-${version}-pthread-worker-${owner}.cjs`);
   const source = await readFile(require.resolve(THREADED_WORKER), 'utf8');
   // The string's source text, not its value: the template literal would turn
   // the script's own "\n" escapes into line breaks inside its string literals.
