@@ -4,6 +4,7 @@ import { bidirectionalLstm } from './layers/bidirectional-lstm';
 import { dense } from './layers/dense';
 import { EMBEDDING, denseParameterNames } from './parameters';
 import type { TimeMask } from './ops/bidirectional-recurrence';
+import { embeddingLookup } from './ops/embedding-lookup';
 import { packRecurrentLayer, ServingWeights, weight, type ModelWeights } from './serving-weights';
 
 export type { ModelWeights } from './serving-weights';
@@ -54,7 +55,7 @@ function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): {
   // Transposed here rather than by a tfjs kernel: ids carry no gradient, and a short text's
   // prediction pays for every kernel it dispatches.
   const ids = timeMajorIds(input.tokens.dataSync() as Int32Array, batch, steps);
-  const x = tf.gather(weight(weights, EMBEDDING), tf.tensor2d(ids, [steps, batch], 'int32')) as tf.Tensor3D;
+  const x = embeddingLookup(weight(weights, EMBEDDING), ids, [steps, batch]) as tf.Tensor3D;
   return { x, mask: config.input.maskZero ? paddingMask(ids) : null };
 }
 

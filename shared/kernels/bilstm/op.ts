@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { float32Values, isWasmHeapBackend } from '../../backend/heap-values';
 import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-recurrence';
 import type { Recurrence } from '../../model/ops/recurrence-engine';
 import type { BilstmKernel } from './kernel';
@@ -28,7 +29,7 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     const weights = blockDiagonalValues(recurrent, units);
     // The wasm backend copies a new tensor's values into its heap at once; others keep the array.
     const statesTensor = (states: Float32Array) =>
-      tf.tensor3d(isWasmHeapBackend(tf.backend()) ? states : states.slice(), [steps, batch, 2 * units]);
+      tf.tensor3d(isWasmHeapBackend() ? states : states.slice(), [steps, batch, 2 * units]);
     const inputs = (p: tf.Tensor3D) => ({ projected: float32Values(p), recurrent: weights, mask });
 
     if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
@@ -63,30 +64,6 @@ function blockDiagonalValues(recurrent: tf.Tensor2D, units: number): Float32Arra
   assertBlockDiagonal(values, units);
   checkedRecurrent.set(recurrent.dataId, values);
   return values;
-}
-
-/** What `float32Values` needs of tfjs-backend-wasm's backend: its public `getMemoryOffset` and heap. */
-interface WasmHeapBackend {
-  getMemoryOffset(dataId: object): number;
-  wasm: { HEAPU8: Uint8Array };
-}
-
-function isWasmHeapBackend(backend: object): backend is WasmHeapBackend {
-  return 'getMemoryOffset' in backend && typeof (backend as { wasm?: { HEAPU8?: unknown } }).wasm?.HEAPU8 === 'object';
-}
-
-/**
- * A float32 tensor's values, for use at once: on the wasm backend a view
- * of its heap, on others `dataSync()`. `dataSync` copies into a fresh array,
- * ~200 KB per layer for a 100-token text: garbage at hundreds of requests a
- * second that the runtime's allocator, not the model, then holds on to. The
- * view is valid until tfjs next allocates, so it is copied into the
- * kernel's memory before any other tfjs call.
- */
-function float32Values(tensor: tf.Tensor): Float32Array {
-  const backend = tf.backend();
-  if (tensor.dtype !== 'float32' || !isWasmHeapBackend(backend)) return tensor.dataSync() as Float32Array;
-  return new Float32Array(backend.wasm.HEAPU8.buffer, backend.getMemoryOffset(tensor.dataId), tensor.size);
 }
 
 function assertMask(mask: TimeMask | null, expectedLength: number): void {
