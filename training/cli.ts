@@ -13,9 +13,11 @@ import { TrainingError } from './errors';
 import { CUMSUM, PRESETS, type PresetName, type TrainingRecipe } from './presets';
 import { train, type TrainingRun } from './train';
 
-const integer = (min: number) => (value: string) => {
+const integer = (min: number, max = Infinity) => (value: string) => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new InvalidArgumentError(max === Infinity ? `expected an integer ≥ ${min}` : `expected an integer from ${min} to ${max}`);
+  }
   return parsed;
 };
 const fraction = (value: string) => {
@@ -26,11 +28,6 @@ const fraction = (value: string) => {
 const positive = (value: string) => {
   const parsed = Number(value);
   if (!(parsed > 0)) throw new InvalidArgumentError('expected a positive number');
-  return parsed;
-};
-const threadCount = (value: string) => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 8) throw new InvalidArgumentError('expected an integer from 1 to 8');
   return parsed;
 };
 const integerList = (value: string) =>
@@ -93,7 +90,7 @@ export function buildCommand(): Command {
     .option('--patience <n>', 'stop after this many epochs without a lower validation loss', integer(1))
     .addOption(new Option('--quantization <dtype>', 'how the exported weights are stored').choices(['uint8', 'float16', 'float32']))
     .addOption(new Option('--engine <engine>', 'the recurrence: the fused WebAssembly SIMD kernel, or the tfjs-core reference path').choices(['kernel', 'reference']).default('kernel'))
-    .option('--threads <n>', "threads (1 to 8) for the matrix products and for running the kernel's two directions at once (2 at most); default: this machine's cores, up to 8", threadCount, Math.min(availableParallelism(), 8))
+    .option('--threads <n>', "threads (1 to 8) for the matrix products and for running the kernel's two directions at once (2 at most); default: this machine's cores, up to 8", integer(1, 8), Math.min(availableParallelism(), 8))
     .option('--seed <n>', 'seed for the split, the initial weights, shuffling and dropout', integer(0), 42)
     .option('--out <dir>', 'output folder: model/, metrics.json, learning-curve.svg, test-report.md and the checkpoint', 'runs/latest')
     .option('--resume', 'continue from the checkpoint in --out (same data and flags)', false)

@@ -2,6 +2,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire, register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compileWasmFile } from './compile-wasm-file';
 import { startWasmBackend, type StartWasmBackendOptions, type ThreadedBuild } from './start-wasm-backend';
 
 const require = createRequire(import.meta.url);
@@ -25,7 +27,6 @@ export interface StartNodeBackendOptions extends StartWasmBackendOptions {
 }
 
 let hookRegistered = false;
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /**
  * Starts the tfjs wasm backend (SIMD) in Node from the binaries of the
@@ -63,13 +64,7 @@ export async function startNodeBackend({ threads = 1, ...options }: StartNodeBac
 }
 
 function compile(specifier: string): Promise<WebAssembly.Module> {
-  let module = compiled.get(specifier);
-  if (!module) {
-    module = readFile(require.resolve(specifier)).then((bytes) => WebAssembly.compile(bytes));
-    module.catch(() => compiled.delete(specifier));
-    compiled.set(specifier, module);
-  }
-  return module;
+  return compileWasmFile(pathToFileURL(require.resolve(specifier)));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { compileWasmFile } from '../../backend/compile-wasm-file';
 import { startTwoThreadBilstmKernel } from './direction-helper';
 import { installBilstmKernel, startBilstmKernel } from './index';
 
@@ -45,9 +45,6 @@ export async function startNodeBilstmKernel(options: StartNodeBilstmKernelOption
   await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(await compile(SHARED_MEMORY_BINARY))).kernel);
 }
 
-async function compile(binary: URL): Promise<WebAssembly.Module> {
-  const bytes = await readFile(binary).catch((error: unknown) => {
-    throw new Error(`${binary.pathname} cannot be read; run \`npm run build:kernels\` first`, { cause: error });
-  });
-  return WebAssembly.compile(bytes);
+function compile(binary: URL): Promise<WebAssembly.Module> {
+  return compileWasmFile(binary, 'run `npm run build:kernels` first');
 }
