@@ -18,7 +18,7 @@ import { mkdir } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { startNodeBackend } from '../shared/backend/node';
+import { MAX_THREADS, startNodeBackend } from '../shared/backend/node';
 import { startNodeBilstmKernel } from '../shared/kernels/bilstm/node';
 import { TUTORIAL_MODEL } from '../shared/model/config';
 import { countParameters } from '../shared/model/parameters';
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
     .option('--warmup <n>', 'untimed runs first', integer(0), 5)
     .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
-    .option('--threads <n>', "threads (1 to 8) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)", integer(1), availableParallelism())
+    .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)`, integer(1), Math.min(availableParallelism(), MAX_THREADS))
     .option('--no-edge', 'skip the wrangler dev part')
     .parse()
     .opts<{ runs: number; warmup: number; edgeRequests: number; threads: number; edge: boolean }>();

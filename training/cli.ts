@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { ArtifactError } from '../shared/artifact';
+import { MAX_THREADS } from '../shared/backend/node';
 import type { MergeMode } from '../shared/model/config';
 import { TRUNCATE_SIDES } from '../shared/text';
 import { DataFormatError } from './data/examples';
@@ -90,7 +91,7 @@ export function buildCommand(): Command {
     .option('--patience <n>', 'stop after this many epochs without a lower validation loss', integer(1))
     .addOption(new Option('--quantization <dtype>', 'how the exported weights are stored').choices(['uint8', 'float16', 'float32']))
     .addOption(new Option('--engine <engine>', 'the recurrence: the fused WebAssembly SIMD kernel, or the tfjs-core reference path').choices(['kernel', 'reference']).default('kernel'))
-    .option('--threads <n>', "threads (1 to 8) for the matrix products and for running the kernel's two directions at once (2 at most); default: this machine's cores, up to 8", integer(1, 8), Math.min(availableParallelism(), 8))
+    .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products and for running the kernel's two directions at once (2 at most); default: this machine's cores, up to ${MAX_THREADS}`, integer(1, MAX_THREADS), Math.min(availableParallelism(), MAX_THREADS))
     .option('--seed <n>', 'seed for the split, the initial weights, shuffling and dropout', integer(0), 42)
     .option('--out <dir>', 'output folder: model/, metrics.json, learning-curve.svg, test-report.md and the checkpoint', 'runs/latest')
     .option('--resume', 'continue from the checkpoint in --out (same data and flags)', false)

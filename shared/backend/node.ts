@@ -13,7 +13,7 @@ const THREADED_WASM = `${PACKAGE}/dist/tfjs-backend-wasm-threaded-simd.wasm`;
 const THREADED_GLUE = `${PACKAGE}/wasm-out/tfjs-backend-wasm-threaded-simd.js`;
 const THREADED_WORKER = `${PACKAGE}/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js`;
 /** The most threads the threaded build's pool has workers for. */
-const MAX_THREADS = 8;
+export const MAX_THREADS = 8;
 
 export interface StartNodeBackendOptions extends StartWasmBackendOptions {
   /**
