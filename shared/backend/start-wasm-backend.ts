@@ -11,6 +11,13 @@ export interface StartWasmBackendOptions {
    * milliseconds. Default 10 000; it takes 2 to 7 ms in workerd.
    */
   timeoutMs?: number;
+  /**
+   * Registers tfjs-core's gradients, which training needs. Default true; a
+   * host that only serves passes false: registering them costs a worker's
+   * cold start ~5 ms of its ~13 ms backend start. A later call asking for
+   * them still gets them.
+   */
+  gradients?: boolean;
 }
 
 /**
@@ -44,11 +51,13 @@ const ENTRY_POINTS = [
 ];
 
 let startup: Promise<void> | undefined;
+let gradientsRegistered: Promise<unknown> | undefined;
 
 /**
  * Makes tfjs run on the wasm backend (SIMD; one thread, or `threaded`'s)
  * built from an already compiled module, and registers what training on it
- * needs beyond tfjs-core: all gradients and the `UnsortedSegmentSum` kernel.
+ * needs beyond tfjs-core: all gradients (unless `options.gradients` is
+ * false) and the `UnsortedSegmentSum` kernel.
  *
  * The stock loader compiles the `.wasm` bytes itself, which workerd forbids
  * ("Wasm code generation disallowed by embedder"); taking a
@@ -81,7 +90,15 @@ export function startWasmBackend(
     startup = undefined;
     throw error;
   });
-  return startup;
+  if (options.gradients === false) return startup;
+  // tfjs-core's bundles register no gradients; these files are the only
+  // source. Imported lazily so that Node can first teach its resolver to read
+  // them (see node.ts).
+  gradientsRegistered ??= import('@tensorflow/tfjs-core/dist/register_all_gradients.js').catch((error: unknown) => {
+    gradientsRegistered = undefined;
+    throw error;
+  });
+  return Promise.all([startup, gradientsRegistered]).then(() => {});
 }
 
 async function start(
@@ -97,10 +114,6 @@ async function start(
   if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
     throw new RangeError(`startWasmBackend: timeoutMs must be in (0, ${MAX_TIMEOUT_MS}], got ${timeoutMs}`);
   }
-  // tfjs-core's bundles register no gradients; these files are the only
-  // source. Imported lazily so that Node can first teach its resolver to read
-  // them (see node.ts).
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   if (tf.getKernel(unsortedSegmentSumConfig.kernelName, BACKEND_NAME) == null) {
     tf.registerKernel(unsortedSegmentSumConfig);
   }

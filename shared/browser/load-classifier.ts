@@ -45,7 +45,7 @@ export async function loadClassifier(options: LoadClassifierOptions = {}): Promi
   if (!modelFolder.pathname.endsWith('/')) modelFolder.pathname += '/';
   // The kernel needs the backend only when it runs, so all four downloads overlap.
   const [, , modelJson, weights] = await Promise.all([
-    startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here) }),
+    startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here), gradients: false }),
     startBrowserBilstmKernel({ wasmUrl: options.kernelUrl ?? new URL(KERNEL_FILE, here) }),
     download(new URL(MODEL_JSON_FILE, modelFolder)).then((response) => response.json()),
     download(new URL(WEIGHTS_FILE, modelFolder)).then((response) => response.arrayBuffer()),

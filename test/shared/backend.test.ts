@@ -68,11 +68,17 @@ describe('a failed start', () => {
 });
 
 describe('startNodeBackend', () => {
+  /** d/dx Σx² at x = [1, 2]. */
+  const squareGradient = () => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2])).arraySync());
+
   it('starts wasm after failed starts, instantiating once for concurrent and repeated calls', async () => {
     const instantiate = vi.spyOn(WebAssembly, 'instantiate');
-    await Promise.all([startNodeBackend(), startNodeBackend()]);
-    await startNodeBackend();
+    // A host that only serves skips the gradients; a later start that trains still gets them.
+    await Promise.all([startNodeBackend({ gradients: false }), startNodeBackend({ gradients: false })]);
     expect(tf.getBackend()).toBe('wasm');
+    expect(squareGradient).toThrow(/^Cannot compute gradient: gradient function not found/);
+    await startNodeBackend();
+    expect(squareGradient()).toEqual([2, 4]);
     expect(instantiate).toHaveBeenCalledTimes(1);
   });
 });

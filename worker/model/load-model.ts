@@ -62,7 +62,7 @@ function sourceOrUnavailable(env: Bindings, bundled: ModelFiles): ModelSource {
 
 async function load(source: ModelSource): Promise<Classifier> {
   try {
-    await startWorkerdBackend();
+    await startWorkerdBackend({ gradients: false });
     await startWorkerdBilstmKernel();
     const { modelJson, weights } = await source.read();
     return await Classifier.load(modelJson, weights);
