@@ -236,9 +236,31 @@ describe('resources', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("the kernel's memory grows to the largest call, then is reused", async () => {
+  /** A kernel of its own, whose memory no other test touches. */
+  async function ownKernel(): Promise<BilstmKernel> {
     const binary = await readFile(new URL('../../shared/kernels/bilstm/build/bilstm.wasm', import.meta.url));
-    const kernel = BilstmKernel.fromInstance(new WebAssembly.Instance(new WebAssembly.Module(binary)));
+    return BilstmKernel.fromInstance(new WebAssembly.Instance(new WebAssembly.Module(binary)));
+  }
+
+  it('refills a recycled record in the next training forward pass of its size, with that pass\'s values', async () => {
+    const kernel = await ownKernel();
+    const shape = { steps: 6, batch: 2, units: 8 };
+    const inputs = (steps: number, seed: number) => ({
+      projected: Float32Array.from({ length: steps * 2 * 64 }, (_, i) => Math.sin(i + seed)),
+      recurrent: new Float32Array(2 * 8 * 64),
+      mask: null,
+    });
+    const recycled = kernel.forwardRecorded(shape, inputs(6, 1)).record;
+    const expected = kernel.forwardRecorded(shape, inputs(6, 2)).record;
+    kernel.recycle(recycled);
+    expect(kernel.forwardRecorded({ ...shape, steps: 3 }, inputs(3, 2)).record).not.toBe(recycled);
+    const refilled = kernel.forwardRecorded(shape, inputs(6, 2)).record;
+    expect(refilled).toBe(recycled);
+    expect(refilled).toEqual(expected);
+  });
+
+  it("the kernel's memory grows to the largest call, then is reused", async () => {
+    const kernel = await ownKernel();
     const call = (steps: number) => {
       const shape = { steps, batch: 4, units: 8 };
       const inputs = { projected: new Float32Array(steps * 4 * 64), recurrent: new Float32Array(2 * 8 * 64), mask: null };

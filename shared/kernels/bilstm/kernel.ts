@@ -61,6 +61,9 @@ export interface DirectionRunner {
   readonly memory?: WebAssembly.Memory;
 }
 
+/** Spare records kept per size: a model's layers of equal size each hold one between steps. */
+const MAX_SPARE_RECORDS = 4;
+
 const ONE_THREAD: DirectionRunner = {
   runDirections(_pass, runHere) {
     runHere(0);
@@ -86,6 +89,7 @@ export interface BackwardInputs {
   record: Float32Array;
 }
 
+/** Views of the kernel's memory, valid until its next call. */
 export interface Gradients {
   /** [T, B, 8H]. */
   dProjected: Float32Array;
@@ -95,16 +99,17 @@ export interface Gradients {
 
 /**
  * The compiled kernel, instantiated, behind typed arrays: each call copies
- * its inputs into the kernel's memory; the states a forward pass returns are
- * a view of that memory, valid until the next call, and everything else comes
- * out as a copy. Nothing else is shared between calls but the memory's size,
- * which grows to the largest call and is reused.
+ * its inputs into the kernel's memory; the states a forward pass returns and
+ * the gradients of a backward pass are views of that memory, valid until the
+ * next call, and the record comes out as a copy. Nothing else is shared
+ * between calls but the memory's size, which grows to the largest call and is
+ * reused.
  *
  * The record a training forward pass hands back (the gates and states of
  * every step) lives in JavaScript until the backward pass copies it back:
  * a forward pass whose backward never runs then costs nothing once
  * garbage-collected, where a record kept in the kernel's memory would need
- * the tape to free it.
+ * the tape to free it. A record whose backward has run can be recycled.
  *
  * With a {@link DirectionRunner} of its own, the kernel hands it each pass's
  * two directions, which are independent, to run as it likes; see
@@ -116,6 +121,9 @@ export interface Gradients {
  * const kept = states.slice(); // before the next call reuses the memory
  */
 export class BilstmKernel {
+  /** Recycled records by length (see {@link recycle}). */
+  private readonly spareRecords = new Map<number, Float32Array[]>();
+
   private constructor(
     private readonly wasm: BilstmExports,
     private readonly directions: DirectionRunner,
@@ -158,7 +166,22 @@ export class BilstmKernel {
   /** The states (a view, as {@link forward}), and a copy of the record its backward pass needs. */
   forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; record: Float32Array } {
     this.runForward(shape, inputs, true);
-    return { states: this.states(shape), record: this.read(this.wasm.recordOffset(), this.wasm.recordLength()) };
+    const length = this.wasm.recordLength();
+    const record = this.spareRecords.get(length)?.pop() ?? new Float32Array(length);
+    record.set(this.view(this.wasm.recordOffset(), length));
+    return { states: this.states(shape), record };
+  }
+
+  /**
+   * Takes back a record whose backward pass has run, for a later forward
+   * pass of the same size to refill instead of allocating: a training step
+   * of the tutorial model would otherwise leave ~15 MB of records a step to
+   * the garbage collector. The caller must not use `record` again.
+   */
+  recycle(record: Float32Array): void {
+    const spares = this.spareRecords.get(record.length) ?? [];
+    if (spares.length < MAX_SPARE_RECORDS && !spares.includes(record)) spares.push(record);
+    this.spareRecords.set(record.length, spares);
   }
 
   backward(shape: RecurrenceShape, inputs: BackwardInputs): Gradients {
@@ -173,8 +196,8 @@ export class BilstmKernel {
     this.write(this.wasm.recordOffset(), inputs.record);
     this.runPass({ kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask) });
     return {
-      dProjected: this.read(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
-      dRecurrent: this.read(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
+      dProjected: this.view(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
+      dRecurrent: this.view(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
     };
   }
 
@@ -201,7 +224,7 @@ export class BilstmKernel {
   }
 
   private states({ steps, batch, units }: RecurrenceShape): Float32Array {
-    return new Float32Array(this.wasm.memory.buffer, this.wasm.statesOffset(), steps * batch * 2 * units);
+    return this.view(this.wasm.statesOffset(), steps * batch * 2 * units);
   }
 
   private plan({ steps, batch, units }: RecurrenceShape, plan: () => number): void {
@@ -218,8 +241,8 @@ export class BilstmKernel {
     new Float32Array(this.wasm.memory.buffer, offset, values.length).set(values);
   }
 
-  private read(offset: number, length: number): Float32Array {
-    return new Float32Array(this.wasm.memory.buffer, offset, length).slice();
+  private view(offset: number, length: number): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer, offset, length);
   }
 }
 

@@ -27,9 +27,10 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     const { steps, batch, units } = shape;
     assertMask(mask, steps * batch);
     const weights = blockDiagonalValues(recurrent, units);
-    // The wasm backend copies a new tensor's values into its heap at once; others keep the array.
-    const statesTensor = (states: Float32Array) =>
-      tf.tensor3d(isWasmHeapBackend() ? states : states.slice(), [steps, batch, 2 * units]);
+    // The kernel's answers are views of its memory, valid until its next call. The wasm backend
+    // copies a new tensor's values into its heap at once; other backends keep the array.
+    const fromKernel = (values: Float32Array, shape: number[]) => tf.tensor(isWasmHeapBackend() ? values : values.slice(), shape);
+    const statesTensor = (states: Float32Array) => fromKernel(states, [steps, batch, 2 * units]) as tf.Tensor3D;
     const inputs = (p: tf.Tensor3D) => ({ projected: float32Values(p), recurrent: weights, mask });
 
     if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
@@ -39,9 +40,11 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
       return {
         value: statesTensor(states),
         gradFunc: (dy: tf.Tensor) => {
-          const dStates = dy.dataSync() as Float32Array;
+          const dStates = float32Values(dy);
           const { dProjected, dRecurrent } = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
-          return [tf.tensor3d(dProjected, projected.shape), tf.tensor2d(dRecurrent, recurrent.shape)];
+          // The tape runs a gradient function once, so the record is done with.
+          kernel.recycle(record);
+          return [fromKernel(dProjected, projected.shape), fromKernel(dRecurrent, recurrent.shape)];
         },
       };
     });
