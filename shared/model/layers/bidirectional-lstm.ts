@@ -30,13 +30,16 @@ export interface BidirectionalLstmOptions {
   mask: TimeMask | null;
 }
 
-/** [A_i B_i | A_f B_f | A_c B_c | A_o B_o]: the gate-major layout of the recurrence. */
+/**
+ * [A_i B_i | A_f B_f | A_c B_c | A_o B_o]: the gate-major layout of the
+ * recurrence. Split and concatenated rather than reshaped: the wasm backend
+ * remembers the shape a tensor's data was made with, and its fused product
+ * refuses a bias whose data was made with more than one dimension.
+ */
 function interleaveGates(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const rows = a.shape.length === 1 ? 1 : a.shape[0];
-  const units = a.shape[a.shape.length - 1] / 4;
-  const byGate = (t: tf.Tensor) => tf.reshape(t, [rows, 4, 1, units]);
-  const joined = tf.reshape(tf.concat([byGate(a), byGate(b)], 2), [rows, 8 * units]);
-  return a.shape.length === 1 ? tf.reshape(joined, [8 * units]) : joined;
+  const axis = a.rank - 1;
+  const gatesOfB = tf.split(b, 4, axis);
+  return tf.concat(tf.split(a, 4, axis).flatMap((gate, index) => [gate, gatesOfB[index]]), axis);
 }
 
 /**
