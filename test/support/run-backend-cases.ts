@@ -6,6 +6,14 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { startNodeBackend } from '../../shared/backend/node';
 import { backendCases } from './backend-cases';
 
-await startNodeBackend({ threads: Number(process.argv[2] ?? 1) });
+const threads = Number(process.argv[2] ?? 1);
+// A serving start first, then a training one: tfjs's gradient registry is
+// global, so only a fresh process shows what each start registers.
+await startNodeBackend({ threads, gradients: false });
+const servingStartGradient = tf.getGradient('Square') !== undefined;
+await startNodeBackend({ threads });
+const trainingStartGradient = tf.getGradient('Square') !== undefined;
 const cases = Object.fromEntries(Object.entries(backendCases).map(([name, run]) => [name, run()]));
-process.stdout.write(JSON.stringify({ backend: tf.getBackend(), threads: getThreadsCount(), cases }));
+process.stdout.write(
+  JSON.stringify({ backend: tf.getBackend(), threads: getThreadsCount(), servingStartGradient, trainingStartGradient, cases }),
+);
