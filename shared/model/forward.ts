@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { bidirectionalLstm } from './layers/bidirectional-lstm';
+import { bidirectionalLstm, bidirectionalLstmOfProjection } from './layers/bidirectional-lstm';
 import { dense } from './layers/dense';
 import { EMBEDDING, denseParameterNames } from './parameters';
 import type { TimeMask } from './ops/bidirectional-recurrence';
 import { embeddingLookup } from './ops/embedding-lookup';
+import type { ProjectionTable } from './projection-table';
 import { packRecurrentLayer, ServingWeights, weight, type ModelWeights } from './serving-weights';
 
 export type { ModelWeights } from './serving-weights';
@@ -44,19 +45,29 @@ function paddingMask(timeMajor: Int32Array): TimeMask | null {
   return Float32Array.from(timeMajor, (id) => (id === 0 ? 0 : 1));
 }
 
-/** The first recurrent layer's time-major input [T, B, D] and its mask. */
-function embed(config: ModelConfig, weights: ModelWeights, input: ModelInput): { x: tf.Tensor3D; mask: TimeMask | null } {
+/**
+ * The first recurrent layer's time-major input and its mask: the embedded
+ * tokens or features [T, B, D], or, from a projection table, the tokens'
+ * projection [T, B, 8H], which that layer then need not compute.
+ */
+function firstLayerInput(
+  config: ModelConfig,
+  weights: ModelWeights,
+  input: ModelInput,
+  table: ProjectionTable | null,
+): { x: tf.Tensor3D; projected: boolean; mask: TimeMask | null } {
   if ('features' in input) {
     if (config.input.kind !== 'features') throw new Error('model input: this model reads token ids, got features');
-    return { x: tf.transpose(input.features, [1, 0, 2]), mask: null };
+    return { x: tf.transpose(input.features, [1, 0, 2]), projected: false, mask: null };
   }
   if (config.input.kind !== 'tokens') throw new Error('model input: this model reads features, got token ids');
   const [batch, steps] = input.tokens.shape;
   // Transposed here rather than by a tfjs kernel: ids carry no gradient, and a short text's
   // prediction pays for every kernel it dispatches.
   const ids = timeMajorIds(input.tokens.dataSync() as Int32Array, batch, steps);
-  const x = embeddingLookup(weight(weights, EMBEDDING), ids, [steps, batch]) as tf.Tensor3D;
-  return { x, mask: config.input.maskZero ? paddingMask(ids) : null };
+  const mask = config.input.maskZero ? paddingMask(ids) : null;
+  if (table) return { x: table.lookup(ids, [steps, batch]), projected: true, mask };
+  return { x: embeddingLookup(weight(weights, EMBEDDING), ids, [steps, batch]) as tf.Tensor3D, projected: false, mask };
 }
 
 /**
@@ -76,17 +87,24 @@ export function forward(
   input: ModelInput,
   options: ForwardOptions = {},
 ): tf.Tensor {
+  const serving = model instanceof ServingWeights ? model : null;
   const weights = model instanceof ServingWeights ? model.weights : model;
-  const { x, mask } = embed(config, weights, input);
+  // Dropout falls on the embedded inputs, which a projection table skips.
+  const table = options.dropout?.rate ? null : (serving?.projectionTable ?? null);
+  const { x, projected, mask } = firstLayerInput(config, weights, input, table);
   const [steps, batch] = x.shape;
-  let sequence: tf.Tensor = maybeDropout(x, options, 1);
+  let sequence: tf.Tensor = projected ? x : maybeDropout(x, options, 1);
   config.recurrent.forEach((layer, index) => {
-    sequence = bidirectionalLstm(sequence as tf.Tensor3D, {
-      weights: model instanceof ServingWeights ? model.recurrentLayers[index] : packRecurrentLayer(weights, index),
+    const layerOptions = {
+      weights: serving ? serving.recurrentLayers[index] : packRecurrentLayer(weights, index),
       mergeMode: layer.mergeMode,
       returnSequences: config.output.perTimestep || index < config.recurrent.length - 1,
       mask,
-    });
+    };
+    sequence =
+      index === 0 && projected
+        ? bidirectionalLstmOfProjection(sequence as tf.Tensor3D, layerOptions)
+        : bidirectionalLstm(sequence as tf.Tensor3D, layerOptions);
   });
   // Per-timestep heads see every timestep as its own row (Keras TimeDistributed).
   sequence = maybeDropout(sequence, options, 2);

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import { packBidirectionalLstm, type LstmWeights, type PackedBidirectionalLstm } from './layers/bidirectional-lstm';
-import { lstmParameterNames } from './parameters';
+import { EMBEDDING, lstmParameterNames } from './parameters';
+import { ProjectionTable } from './projection-table';
 
 /** Model tensors by the names of `parameterSpecs`. */
 export type ModelWeights = Record<string, tf.Tensor>;
@@ -37,7 +38,9 @@ export function packRecurrentLayer(weights: ModelWeights, layer: number): Packed
 /**
  * Weights that no longer change, with every recurrent layer packed once.
  * Packing on each call costs about 60 tfjs kernels, a third of a short
- * text's whole prediction; a model that serves packs at load instead.
+ * text's whole prediction; a model that serves packs at load instead. A
+ * model that reads token ids also looks its first layer's projection up per
+ * token (see {@link ProjectionTable}).
  *
  * @example
  * const serving = ServingWeights.pack(config, createModelWeights(config, tensors));
@@ -47,13 +50,18 @@ export class ServingWeights {
   private constructor(
     readonly weights: ModelWeights,
     readonly recurrentLayers: readonly PackedBidirectionalLstm[],
+    /** The first layer's projection of each token, for a model that reads token ids. */
+    readonly projectionTable: ProjectionTable | null,
   ) {}
 
   /** Packs `weights`, which it then owns: {@link dispose} frees both. */
   static pack(config: ModelConfig, weights: ModelWeights): ServingWeights {
+    const recurrentLayers = config.recurrent.map((_, layer) => packRecurrentLayer(weights, layer));
+    const readsTokens = config.input.kind === 'tokens' && recurrentLayers.length > 0;
     return new ServingWeights(
       weights,
-      config.recurrent.map((_, layer) => packRecurrentLayer(weights, layer)),
+      recurrentLayers,
+      readsTokens ? new ProjectionTable(weight(weights, EMBEDDING), recurrentLayers[0]) : null,
     );
   }
 

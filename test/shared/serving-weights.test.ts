@@ -6,6 +6,10 @@ import { TUTORIAL_MODEL, type ModelConfig } from '../../shared/model/config';
 import { predict } from '../../shared/model/forward';
 import { bidirectionalRecurrence } from '../../shared/model/ops/bidirectional-recurrence';
 import { recurrence, setRecurrenceEngine, type RecurrenceEngine } from '../../shared/model/ops/recurrence-engine';
+import { projectInput, type PackedBidirectionalLstm } from '../../shared/model/layers/bidirectional-lstm';
+import { embeddingLookup } from '../../shared/model/ops/embedding-lookup';
+import { EMBEDDING } from '../../shared/model/parameters';
+import { ProjectionTable } from '../../shared/model/projection-table';
 import { packRecurrentLayer, ServingWeights } from '../../shared/model/serving-weights';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
 import { createRandom } from '../../shared/random';
@@ -55,7 +59,7 @@ describe('ServingWeights', () => {
     });
   }
 
-  it('dispatches no packing kernels per prediction: exactly those the per-call path packs with', async () => {
+  it('dispatches, once its tokens are known, neither packing kernels nor the first projection', async () => {
     const values = initialWeights(CONFIG, 3);
     const serving = ServingWeights.pack(CONFIG, createModelWeights(CONFIG, values));
     const unpacked = createModelWeights(CONFIG, values);
@@ -63,8 +67,11 @@ describe('ServingWeights', () => {
     const predictionKernels = (weights: ServingWeights | Record<string, tf.Tensor>) =>
       kernelsOf(() => void predict(CONFIG, weights, { tokens: paddedBatch() }));
     const packingKernels = await kernelsOf(() => CONFIG.recurrent.forEach((_, layer) => packRecurrentLayer(unpacked, layer)));
+    const projectionKernels = await kernelsOf(() => void projectInput(tf.zeros([30, 3, 16]), serving.recurrentLayers[0]));
     expect(packingKernels).toBeGreaterThan(0);
-    expect((await predictionKernels(unpacked)) - (await predictionKernels(serving))).toBe(packingKernels);
+    expect(projectionKernels).toBeGreaterThan(0);
+    await predictionKernels(serving); // meets the batch's tokens
+    expect((await predictionKernels(unpacked)) - (await predictionKernels(serving))).toBe(packingKernels + projectionKernels);
   });
 
   it('owns its tensors: dispose frees the weights and the packed layers', () => {
@@ -74,6 +81,43 @@ describe('ServingWeights', () => {
     expect(tf.memory().numTensors).toBeGreaterThan(before);
     serving.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('ProjectionTable', () => {
+  let embedding: tf.Tensor2D;
+  let layer: PackedBidirectionalLstm;
+  beforeAll(() => {
+    const weights = createModelWeights(CONFIG, initialWeights(CONFIG, 4));
+    embedding = weights[EMBEDDING] as tf.Tensor2D;
+    layer = packRecurrentLayer(weights, 0);
+  });
+  /** T = 6, B = 2, time-major, with repeated tokens. */
+  const ids = Int32Array.of(3, 7, 3, 3, 49, 1, 7, 0, 12, 3, 0, 0);
+
+  it('looks up, for every token, the projection the product computes', () => {
+    const table = new ProjectionTable(embedding, layer);
+    const looked = table.lookup(ids, [6, 2]);
+    const computed = projectInput(embeddingLookup(embedding, ids, [6, 2]) as tf.Tensor3D, layer);
+    expect(looked.shape).toEqual([6, 2, 8 * 12]);
+    expect(looked.dataSync()).toEqual(computed.dataSync());
+  });
+
+  it("computes a token's row once, however many texts use it", () => {
+    const table = new ProjectionTable(embedding, layer);
+    const first = table.lookup(ids, [6, 2]).dataSync();
+    expect(table.size).toBe(new Set(ids).size);
+    const again = table.lookup(ids.subarray(0, 6), [3, 2]).dataSync();
+    expect(table.size).toBe(new Set(ids).size);
+    expect(again).toEqual(first.subarray(0, 6 * 8 * 12));
+  });
+
+  it('refuses an id outside the vocabulary, keeping the rows it has', () => {
+    const table = new ProjectionTable(embedding, layer);
+    table.lookup(Int32Array.of(5), [1, 1]);
+    expect(() => table.lookup(Int32Array.of(5, 50), [2, 1])).toThrow(/ids\[\d\] = 50 is not a row of a table of 50/);
+    expect(() => table.lookup(Int32Array.of(-1), [1, 1])).toThrow(RangeError);
+    expect(table.size).toBe(1);
   });
 });
 

@@ -81,6 +81,19 @@ function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Ten
 }
 
 /**
+ * The input of every timestep projected for both directions at once, one
+ * large product: x·W + b, [T, B, D] → [T, B, 8H] in the gate-major layout.
+ *
+ * @example
+ * projectInput(x, packed).shape; // x [100, 1, 64], H = 64 → [100, 1, 512]
+ */
+export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm): tf.Tensor3D {
+  const [steps, batch, width] = input.shape;
+  const projected = affine(tf.reshape(input, [steps * batch, width]), weights.kernel, weights.bias);
+  return tf.reshape(projected, [steps, batch, weights.kernel.shape[1]]);
+}
+
+/**
  * Keras `Bidirectional(LSTM(units))` on a time-major sequence.
  *
  * @param input [T, B, D], time-major.
@@ -92,15 +105,19 @@ function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Ten
  * // x [100, 32, 64], H = 32 → y [32, 64]
  */
 export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
+  return bidirectionalLstmOfProjection(projectInput(input, options.weights), options);
+}
+
+/**
+ * {@link bidirectionalLstm} of an input already projected by
+ * {@link projectInput} or looked up in a `ProjectionTable`.
+ *
+ * @param projected [T, B, 8H], time-major.
+ */
+export function bidirectionalLstmOfProjection(projected: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
   const { weights, mergeMode, returnSequences, mask } = options;
-  const [steps, batch, width] = input.shape;
+  const [steps, batch] = projected.shape;
   const units = weights.recurrent.shape[0] / 2;
-  // One projection for every timestep and both directions: a single large matMul.
-  const projected = tf.reshape(affine(tf.reshape(input, [steps * batch, width]), weights.kernel, weights.bias), [
-    steps,
-    batch,
-    8 * units,
-  ]) as tf.Tensor3D;
   const states = recurrence(projected, weights.recurrent, mask);
   if (returnSequences) {
     // The states are already [forward | backward] per step: concat's merge is the identity.
