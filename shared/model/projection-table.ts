@@ -3,16 +3,23 @@ import { projectInput, type PackedBidirectionalLstm } from './layers/bidirection
 import { embeddingLookup } from './ops/embedding-lookup';
 
 /**
+ * Rows the table starts with room for: a first review's distinct tokens.
+ * It grows by doubling; starting at the vocabulary's size instead (20 MiB
+ * for the tutorial model) cost a worker's cold start ~10 ms.
+ */
+const INITIAL_ROWS = 256;
+
+/**
  * The first recurrent layer's projected input, embedding·W + b, as a table
  * with one row per token id, for serving: a row depends only on its token,
  * so a text looks its rows up instead of multiplying, and a token's row is
  * computed, by the same product, the first time a text uses it.
  *
  * The product it saves is the largest of a prediction (T × 64 × 512
- * multiply-adds for the tutorial model, ~0.15–0.25 ms of a 100-token
- * review); a lookup copies 2 KiB a token. The table grows to at most
- * vocabulary × 8H floats (20 MiB for the tutorial model, all 10,000 tokens
- * seen), in JavaScript memory, not tfjs's: it holds no tensors.
+ * multiply-adds for the tutorial model, ~0.15–0.3 ms of a 100-token
+ * review); a lookup copies 2 KiB a token. The table grows with the tokens
+ * seen, to at most vocabulary × 8H floats (20 MiB for the tutorial model),
+ * in JavaScript memory, not tfjs's: it holds no tensors.
  *
  * @example
  * const table = new ProjectionTable(embedding, packedFirstLayer);
@@ -20,9 +27,11 @@ import { embeddingLookup } from './ops/embedding-lookup';
  */
 export class ProjectionTable {
   private readonly width: number;
-  private readonly rows: Float32Array;
-  /** 1 where the row of that id is computed. */
-  private readonly computed: Uint8Array;
+  /** Each token's row in `rows`, or −1 until a text uses it. */
+  private readonly slots: Int32Array;
+  /** Rows in the order their tokens first came, with room to grow. */
+  private rows: Float32Array;
+  private used = 0;
 
   /** Reads `embedding` and `layer` whenever a new token comes; the caller keeps them alive. */
   constructor(
@@ -31,13 +40,13 @@ export class ProjectionTable {
   ) {
     const [vocabulary] = embedding.shape;
     this.width = layer.kernel.shape[1];
-    this.rows = new Float32Array(vocabulary * this.width);
-    this.computed = new Uint8Array(vocabulary);
+    this.slots = new Int32Array(vocabulary).fill(-1);
+    this.rows = new Float32Array(INITIAL_ROWS * this.width);
   }
 
   /** Rows computed so far: how many distinct tokens the table has seen. */
   get size(): number {
-    return this.computed.reduce((count, done) => count + done, 0);
+    return this.used;
   }
 
   /**
@@ -47,23 +56,34 @@ export class ProjectionTable {
    */
   lookup(ids: Int32Array, [steps, batch]: readonly [number, number]): tf.Tensor3D {
     this.computeMissing(ids);
-    const { width, rows } = this;
+    const { width, rows, slots } = this;
     const picked = new Float32Array(ids.length * width);
-    ids.forEach((id, i) => picked.set(rows.subarray(id * width, (id + 1) * width), i * width));
+    ids.forEach((id, i) => picked.set(rows.subarray(slots[id] * width, (slots[id] + 1) * width), i * width));
     return tf.tensor3d(picked, [steps, batch, width]);
   }
 
   private computeMissing(ids: Int32Array): void {
-    // Ids outside the table are "missing" too, and the lookup below refuses them.
-    const missing = Int32Array.from(new Set(ids.filter((id) => this.computed[id] !== 1)));
+    // Ids outside the table have no slot either, and the lookup below refuses them.
+    const missing = Int32Array.from(new Set(ids.filter((id) => !(this.slots[id] >= 0))));
     if (missing.length === 0) return;
     const projected = tf.tidy(() => projectInput(embeddingLookup(this.embedding, missing, [missing.length, 1]) as tf.Tensor3D, this.layer));
     const values = projected.dataSync() as Float32Array;
     projected.dispose();
     const { width } = this;
-    missing.forEach((id, i) => {
-      this.rows.set(values.subarray(i * width, (i + 1) * width), id * width);
-      this.computed[id] = 1;
-    });
+    this.reserve(this.used + missing.length);
+    this.rows.set(values, this.used * width);
+    missing.forEach((id, i) => (this.slots[id] = this.used + i));
+    this.used += missing.length;
+  }
+
+  /** Grows `rows` to hold `count` rows, doubling, so that growing costs a copy per row at most once on average. */
+  private reserve(count: number): void {
+    const capacity = this.rows.length / this.width;
+    if (count <= capacity) return;
+    let grown = capacity * 2;
+    while (grown < count) grown *= 2;
+    const rows = new Float32Array(grown * this.width);
+    rows.set(this.rows.subarray(0, this.used * this.width));
+    this.rows = rows;
   }
 }

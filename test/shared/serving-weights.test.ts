@@ -112,6 +112,19 @@ describe('ProjectionTable', () => {
     expect(again).toEqual(first.subarray(0, 6 * 8 * 12));
   });
 
+  it('keeps every row as it grows past the room it starts with', () => {
+    const config: ModelConfig = { ...CONFIG, input: { kind: 'tokens', vocabularySize: 1000, embeddingDim: 4, maskZero: true } };
+    const weights = createModelWeights(config, initialWeights(config, 5));
+    const wide = { embedding: weights[EMBEDDING] as tf.Tensor2D, layer: packRecurrentLayer(weights, 0) };
+    const table = new ProjectionTable(wide.embedding, wide.layer);
+    const tokens = Int32Array.from({ length: 999 }, (_, i) => 1 + ((i * 379) % 999)); // every id 1..999 once
+    const product = (part: Int32Array) =>
+      projectInput(embeddingLookup(wide.embedding, part, [part.length, 1]) as tf.Tensor3D, wide.layer).dataSync();
+    for (const part of [tokens.subarray(0, 200), tokens.subarray(200, 700), tokens.subarray(700)]) table.lookup(part, [part.length, 1]);
+    expect(table.size).toBe(999);
+    expect(table.lookup(tokens, [999, 1]).dataSync()).toEqual(product(tokens));
+  });
+
   it('refuses an id outside the vocabulary, keeping the rows it has', () => {
     const table = new ProjectionTable(embedding, layer);
     table.lookup(Int32Array.of(5), [1, 1]);
