@@ -74,7 +74,9 @@ function firstLayerInput(
  * The whole model up to its output logits: embedding, bidirectional LSTMs,
  * dense head and output layer. Differentiable; the recurrences carry their own
  * hand-written backward pass. Serving passes {@link ServingWeights}, whose
- * recurrent layers are packed once; training passes its variables.
+ * recurrent layers are packed once and whose first layer's projection is
+ * looked up per token (no gradient flows to the weights through it); training
+ * passes its variables.
  *
  * @returns logits [B, K], or [B, T, K] for a per-timestep output.
  *
