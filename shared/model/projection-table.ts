@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { projectInput, type PackedBidirectionalLstm } from './layers/bidirectional-lstm';
-import { embeddingLookup } from './ops/embedding-lookup';
+import { embeddingLookup, pickRows } from './ops/embedding-lookup';
 
 /**
  * Rows the table starts with room for: a first review's distinct tokens.
@@ -57,9 +57,7 @@ export class ProjectionTable {
   lookup(ids: Int32Array, [steps, batch]: readonly [number, number]): tf.Tensor3D {
     this.computeMissing(ids);
     const { width, rows, slots } = this;
-    const picked = new Float32Array(ids.length * width);
-    ids.forEach((id, i) => picked.set(rows.subarray(slots[id] * width, (slots[id] + 1) * width), i * width));
-    return tf.tensor3d(picked, [steps, batch, width]);
+    return tf.tensor3d(pickRows(rows, width, ids.map((id) => slots[id])), [steps, batch, width]);
   }
 
   private computeMissing(ids: Int32Array): void {

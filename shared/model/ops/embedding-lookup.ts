@@ -30,12 +30,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array, shape: read
   if (outside >= 0) {
     throw new RangeError(`embeddingLookup: ids[${outside}] = ${ids[outside]} is not a row of a table of ${vocabulary}`);
   }
-  const rows = (values: tf.Tensor2D) => {
-    const source = float32Values(values);
-    const picked = new Float32Array(ids.length * width);
-    ids.forEach((id, i) => picked.set(source.subarray(id * width, (id + 1) * width), i * width));
-    return tf.tensor(picked, [...shape, width]);
-  };
+  const rows = (values: tf.Tensor2D) => tf.tensor(pickRows(float32Values(values), width, ids), [...shape, width]);
   // Outside a gradient computation the custom gradient's scope is pure overhead.
   if (!tf.engine().state.gradientDepth) return rows(table);
   const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
@@ -44,4 +39,17 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array, shape: read
       tf.unsortedSegmentSum(tf.reshape(dy, [ids.length, width]), tf.tensor1d(ids, 'int32'), vocabulary),
   }));
   return withGradient(table);
+}
+
+/**
+ * Rows `rows[0]`, `rows[1]`, … of `source`, a row-major matrix `width`
+ * floats wide, copied one after the other into a new array.
+ *
+ * @example
+ * pickRows(Float32Array.of(0, 0, 1, 2, 3, 4), 2, [2, 1]); // Float32Array [3, 4, 1, 2]
+ */
+export function pickRows(source: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
+  const picked = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) picked.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
+  return picked;
 }
