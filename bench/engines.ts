@@ -7,6 +7,7 @@ import { setRecurrenceEngine, type RecurrenceEngine } from '../shared/model/ops/
 import { parameterSpecs } from '../shared/model/parameters';
 import { ServingWeights } from '../shared/model/serving-weights';
 import { createModelWeights } from '../shared/model/weights';
+import { Adam } from '../training/loop/adam';
 import { crossEntropy } from '../training/loop/loss';
 import { layersTextClassifier } from './layers-model';
 
@@ -34,13 +35,13 @@ const LEARNING_RATE = 1e-3;
 /**
  * Our model core on one recurrence engine. Inference reads weights that
  * never change; training updates its own copy, as `npm run train` does
- * (variableGrads of the cross-entropy from logits, then Adam).
+ * (variableGrads of the cross-entropy from logits, then its Adam kernel).
  */
-export function coreEngine(id: RecurrenceEngine, config: ModelConfig, values: NamedTensor[]): BenchEngine {
+export async function coreEngine(id: RecurrenceEngine, config: ModelConfig, values: NamedTensor[]): Promise<BenchEngine> {
   const inferenceWeights = ServingWeights.pack(config, createModelWeights(config, values));
   const trainingWeights = createModelWeights(config, values, true);
   const variables = parameterSpecs(config).map((spec) => trainingWeights[spec.name] as tf.Variable);
-  const optimizer = tf.train.adam(LEARNING_RATE);
+  const optimizer = await Adam.create(trainingWeights as Record<string, tf.Variable>, { learningRate: LEARNING_RATE });
   const tokens = ({ ids, batch, steps }: Batch) => tf.tensor2d(ids, [batch, steps], 'int32');
   return {
     id,
@@ -59,7 +60,7 @@ export function coreEngine(id: RecurrenceEngine, config: ModelConfig, values: Na
           () => crossEntropy(config, forward(config, trainingWeights, { tokens: tokens(input) }), labels),
           variables,
         );
-        optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+        optimizer.applyGradients(Object.fromEntries(parameterSpecs(config).map((spec, i) => [spec.name, grads[variables[i].name]])));
         return value;
       });
       const [lossValue] = loss.dataSync();

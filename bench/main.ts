@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   await startNodeBilstmKernel({ threads: options.threads });
   const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
   const values = initialWeights(CONFIG, 1);
-  const engines = [coreEngine('kernel', CONFIG, values), coreEngine('reference', CONFIG, values), layersEngine(tfl, CONFIG, values)];
+  const engines = [await coreEngine('kernel', CONFIG, values), await coreEngine('reference', CONFIG, values), layersEngine(tfl, CONFIG, values)];
   const order = engines.map((e) => e.id);
 
   console.log(

@@ -81,13 +81,6 @@ function countCorrect(config: ModelConfig, logits: Float32Array, labels: Int32Ar
   return { correct, scored };
 }
 
-function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number | null): tf.NamedTensorMap {
-  if (clipNorm === null) return grads;
-  const norm = Math.sqrt(Object.values(grads).reduce((sum, g) => sum + tf.sum(tf.square(g)).dataSync()[0], 0));
-  if (norm <= clipNorm) return grads;
-  return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, clipNorm / norm)]));
-}
-
 /**
  * Trains the model with Adam on shuffled mini-batches, scores the validation
  * split after every epoch, keeps the best epoch (early stopping on validation
@@ -103,7 +96,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const specs = parameterSpecs(config);
   const weights: ModelWeights = createModelWeights(config, options.initialWeights, true);
   const variables = specs.map((spec) => weights[spec.name] as tf.Variable);
-  const optimizer = new Adam(weights as Record<string, tf.Variable>, { learningRate: options.learningRate });
+  const optimizer = await Adam.create(weights as Record<string, tf.Variable>, {
+    learningRate: options.learningRate,
+    globalClipNorm: options.clipNorm,
+  });
   const stepsPerEpoch = Math.ceil(train.count / batchSize);
 
   let state: LoopState = {
@@ -139,7 +135,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     saveCheckpoint(options.checkpointDir, options.checkpointContext, {
       state,
       weights: await readModelWeights(config, weights),
-      optimizer: await optimizer.state(),
+      optimizer: optimizer.state(),
       bestWeights,
     });
 
@@ -163,8 +159,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           );
           return crossEntropy(config, logits, batch.labels, batch.weights);
         }, variables);
-        const clipped = clipByGlobalNorm(grads, options.clipNorm);
-        optimizer.applyGradients(Object.fromEntries(specs.map((spec, i) => [spec.name, clipped[variables[i].name]])));
+        optimizer.applyGradients(Object.fromEntries(specs.map((spec, i) => [spec.name, grads[variables[i].name]])));
         return {
           loss: value.dataSync()[0],
           ...countCorrect(
@@ -236,7 +231,6 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     stoppedEarly: stoppedEarly(),
     interrupted,
   };
-  optimizer.dispose();
   for (const variable of variables) variable.dispose();
   return result;
 }

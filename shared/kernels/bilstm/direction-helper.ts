@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { BilstmKernel, type DirectionRunner, type Pass } from './kernel';
 
-/** As `--maximumMemory` in build.ts: an imported shared memory must declare the same maximum. */
+/** As `--maximumMemory` in ../build.ts: an imported shared memory must declare the same maximum. */
 const MAXIMUM_PAGES = 65536;
 
 const WORKER_SCRIPT = new URL('./direction-worker.mjs', import.meta.url);

@@ -1,12 +1,13 @@
 /**
- * Builds the kernel's two binaries from the AssemblyScript source (`npm run
+ * Builds the WebAssembly kernels from their AssemblyScript sources (`npm run
  * build:kernels`, run before test, train, dev, bench and deploy):
  *
- * - `build/bilstm.wasm`, with its own memory: what workerd, browsers and a
- *   single-threaded Node run;
- * - `build/bilstm-shared.wasm`, importing a shared memory, so that two
+ * - `bilstm/build/bilstm.wasm`, with its own memory: what workerd, browsers
+ *   and a single-threaded Node run;
+ * - `bilstm/build/bilstm-shared.wasm`, importing a shared memory, so that two
  *   instances on two Node threads run the two directions at once
- *   (`startNodeBilstmKernel({ threads: 2 })`).
+ *   (`startNodeBilstmKernel({ threads: 2 })`);
+ * - `adam/build/adam.wasm`, the optimizer's update, for training in Node.
  *
  * The binaries are not committed: a fresh clone builds them after `npm ci`,
  * with the compiler from the npm registry and nothing native.
@@ -20,13 +21,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const SOURCE_DIR = `${HERE}assembly/`;
-const ENTRY = `${SOURCE_DIR}bilstm.ts`;
-const OUT_DIR = `${HERE}build/`;
 
 /**
- * SIMD on (asc leaves it off by default), the stub runtime (the kernel never
- * allocates), `--noAssert` and no `abort` import, so the module instantiates
+ * SIMD on (asc leaves it off by default), the stub runtime (the kernels never
+ * allocate), `--noAssert` and no `abort` import, so the module instantiates
  * with no imports at all, in Node and in workerd alike.
  */
 const COMPILER_FLAGS = ['--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--use', 'abort='];
@@ -38,42 +36,56 @@ const COMPILER_FLAGS = ['--enable', 'simd', '--runtime', 'stub', '-O3', '--noAss
  */
 const SHARED_MEMORY_FLAGS = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536'];
 
-const TARGETS = [
-  { outFile: `${OUT_DIR}bilstm.wasm`, flags: COMPILER_FLAGS },
-  { outFile: `${OUT_DIR}bilstm-shared.wasm`, flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
+/** A binary built from the AssemblyScript module `<kernel>/assembly/<entry>.ts`. */
+interface Target {
+  kernel: string;
+  entry: string;
+  outName: string;
+  flags: string[];
+}
+
+const TARGETS: Target[] = [
+  { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm.wasm', flags: COMPILER_FLAGS },
+  { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm-shared.wasm', flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
+  { kernel: 'adam', entry: 'adam', outName: 'adam.wasm', flags: COMPILER_FLAGS },
 ];
+
+const sourceDir = ({ kernel }: Target) => `${HERE}${kernel}/assembly/`;
+const outDir = ({ kernel }: Target) => `${HERE}${kernel}/build/`;
 
 async function modifiedAt(path: string): Promise<number> {
   return (await stat(path)).mtimeMs;
 }
 
-async function upToDate(outFile: string): Promise<boolean> {
+async function upToDate(target: Target, outFile: string): Promise<boolean> {
   const built = await modifiedAt(outFile).catch(() => null);
   if (built === null) return false;
-  const sources = (await readdir(SOURCE_DIR)).map((name) => `${SOURCE_DIR}${name}`);
+  const sources = (await readdir(sourceDir(target))).map((name) => `${sourceDir(target)}${name}`);
   const compiler = createRequire(import.meta.url).resolve('assemblyscript/package.json');
   const inputs = await Promise.all([...sources, fileURLToPath(import.meta.url), compiler].map(modifiedAt));
   return inputs.every((time) => time < built);
 }
 
-async function build(outFile: string, flags: string[]): Promise<void> {
+async function build(target: Target, outFile: string): Promise<void> {
+  const entry = `${sourceDir(target)}${target.entry}.ts`;
   const temp = `${outFile}.${process.pid}.tmp`;
-  await mkdir(OUT_DIR, { recursive: true });
+  await mkdir(outDir(target), { recursive: true });
   // Loaded only when needed: the compiler (with binaryen) takes seconds to load.
   const { default: asc } = await import('assemblyscript/asc');
-  const { error, stderr } = await asc.main([ENTRY, ...flags, '--outFile', temp]);
+  const { error, stderr } = await asc.main([entry, ...target.flags, '--outFile', temp]);
   if (error) {
     await rm(temp, { force: true });
-    throw new Error(`AssemblyScript failed to compile ${ENTRY} into ${outFile}:\n${stderr.toString()}`);
+    throw new Error(`AssemblyScript failed to compile ${entry} into ${outFile}:\n${stderr.toString()}`);
   }
   await rename(temp, outFile);
 }
 
-for (const { outFile, flags } of TARGETS) {
-  if (await upToDate(outFile)) {
+for (const target of TARGETS) {
+  const outFile = `${outDir(target)}${target.outName}`;
+  if (await upToDate(target, outFile)) {
     console.log(`${outFile} is up to date`);
   } else {
-    await build(outFile, flags);
+    await build(target, outFile);
     console.log(`built ${outFile}`);
   }
 }
