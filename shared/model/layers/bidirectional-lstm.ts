@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
 import type { TimeMask } from '../ops/bidirectional-recurrence';
 import { affine } from '../ops/affine';
+import { packGates } from '../ops/pack-gates';
 import { recurrence } from '../ops/recurrence-engine';
 
 /** One direction's tensors in Keras' layout: gates i, f, c, o along the last axis. */
@@ -31,21 +32,9 @@ export interface BidirectionalLstmOptions {
 }
 
 /**
- * [A_i B_i | A_f B_f | A_c B_c | A_o B_o]: the gate-major layout of the
- * recurrence. Split and concatenated rather than reshaped: the wasm backend
- * remembers the shape a tensor's data was made with, and its fused product
- * refuses a bias whose data was made with more than one dimension.
- */
-function interleaveGates(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const axis = a.rank - 1;
-  const gatesOfB = tf.split(b, 4, axis);
-  return tf.concat(tf.split(a, 4, axis).flatMap((gate, index) => [gate, gatesOfB[index]]), axis);
-}
-
-/**
  * Packs Keras' per-direction tensors into the layout of {@link bidirectionalLstm}.
- * Differentiable, so training packs its variables inside every step (about 30
- * tfjs kernels); a model that serves packs once at load (see `ServingWeights`).
+ * Differentiable, so training packs its variables inside every step (three
+ * copies); a model that serves packs once at load (see `ServingWeights`).
  *
  * @example
  * const packed = packBidirectionalLstm(forward, backward); // H = 64, D = 64
@@ -53,18 +42,11 @@ function interleaveGates(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * packed.recurrent.shape; // [128, 512]
  */
 export function packBidirectionalLstm(forward: LstmWeights, backward: LstmWeights): PackedBidirectionalLstm {
-  return tf.tidy(() => {
-    const units = forward.recurrentKernel.shape[0];
-    const zeros = tf.zeros([units, 4 * units]);
-    return {
-      kernel: interleaveGates(forward.kernel, backward.kernel) as tf.Tensor2D,
-      recurrent: tf.concat(
-        [interleaveGates(forward.recurrentKernel, zeros), interleaveGates(zeros, backward.recurrentKernel)],
-        0,
-      ) as tf.Tensor2D,
-      bias: interleaveGates(forward.bias, backward.bias) as tf.Tensor1D,
-    };
-  });
+  return {
+    kernel: packGates(forward.kernel, backward.kernel, 'interleaved'),
+    recurrent: packGates(forward.recurrentKernel, backward.recurrentKernel, 'blockDiagonal'),
+    bias: packGates(forward.bias, backward.bias, 'interleaved'),
+  };
 }
 
 function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Tensor {
