@@ -49,11 +49,10 @@ export class TextVectorizer {
   readonly config: Readonly<Required<VectorizerConfig>>;
   private readonly ids: ReadonlyMap<string, number>;
 
-  private constructor(vocabulary: readonly string[], config: Readonly<Required<VectorizerConfig>>) {
+  /** @param ids token → id for every entry of `vocabulary` but the first two */
+  private constructor(vocabulary: readonly string[], config: Readonly<Required<VectorizerConfig>>, ids: ReadonlyMap<string, number>) {
     this.vocabulary = Object.freeze([...vocabulary]);
     this.config = config;
-    const ids = new Map<string, number>();
-    for (let id = 2; id < vocabulary.length; id++) ids.set(vocabulary[id], id);
     this.ids = ids;
   }
 
@@ -85,7 +84,8 @@ export class TextVectorizer {
       forEachToken(text, resolved, countToken);
       index++;
     }
-    return new TextVectorizer(rankVocabulary(counts, resolved.maxTokens), resolved);
+    const vocabulary = rankVocabulary(counts, resolved.maxTokens);
+    return new TextVectorizer(vocabulary, resolved, new Map(vocabulary.map((token, id) => [token, id] as const).slice(2)));
   }
 
   /**
@@ -100,8 +100,8 @@ export class TextVectorizer {
    * ```
    */
   static fromJSON(json: unknown): TextVectorizer {
-    const { config, vocabulary } = parseTextVectorizerJSON(json);
-    return new TextVectorizer(vocabulary, config);
+    const { config, vocabulary, ids } = parseTextVectorizerJSON(json);
+    return new TextVectorizer(vocabulary, config, ids);
   }
 
   /**

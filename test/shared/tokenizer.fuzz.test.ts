@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_SEQUENCE_LENGTH, TextVectorizer, standardize, type TokenSpan } from '../../shared/text';
 import { fuzz } from '../support/fuzz';
-import { anyText } from '../support/text-arbitraries';
+import { anyText, codeUnit } from '../support/text-arbitraries';
 
 const text = anyText();
 
@@ -80,6 +80,24 @@ describe('tokenizer fuzzing', () => {
         expect(restored.encode(input)).toEqual(vectorizer.encode(input));
       }),
       { numRuns: 6000, timeLimitMs: 20_000 },
+    );
+  });
+
+  it('accepts a saved vocabulary entry exactly when the tokenizer can produce it', async () => {
+    // The definition: a token is non-empty, standardize leaves it as it is, and split would not cut it.
+    const producible = (entry: string) => entry !== '' && standardize(entry) === entry && !/[\t-\r ]/.test(entry);
+    const json = (entry: string) => ({ format: 'text-vectorizer', version: 1, config: { maxTokens: 3, sequenceLength: 4 }, vocabulary: ['', '[UNK]', entry] });
+    await fuzz(
+      fc.property(fc.oneof(text, fc.string({ unit: codeUnit, maxLength: 4 })), (entry) => {
+        let accepted = true;
+        try {
+          TextVectorizer.fromJSON(json(entry));
+        } catch {
+          accepted = false;
+        }
+        expect(accepted).toBe(producible(entry));
+      }),
+      { numRuns: 20_000, timeLimitMs: 10_000 },
     );
   });
 
