@@ -60,7 +60,7 @@ export async function coreEngine(id: RecurrenceEngine, config: ModelConfig, valu
           () => crossEntropy(config, forward(config, trainingWeights, { tokens: tokens(input) }), labels),
           variables,
         );
-        optimizer.applyGradients(Object.fromEntries(parameterSpecs(config).map((spec, i) => [spec.name, grads[variables[i].name]])));
+        optimizer.applyGradients(grads);
         return value;
       });
       const [lossValue] = loss.dataSync();

@@ -29,12 +29,14 @@ function freshVariables(values?: Record<string, Float32Array>): Record<string, t
   );
 }
 
-function step(adam: Adam, at: number): void {
+/** Feeds `gradients` to `adam`, keyed as tf.variableGrads keys them: by the variables' tfjs names. */
+function feed(adam: Adam, variables: Record<string, tf.Variable>, gradients: Record<string, Float32Array>): void {
   tf.tidy(() => {
-    const gradients = gradientsAt(at);
-    adam.applyGradients(Object.fromEntries(Object.entries(SHAPES).map(([name, shape]) => [name, tf.tensor(gradients[name], shape)])));
+    adam.applyGradients(Object.fromEntries(Object.entries(SHAPES).map(([name, shape]) => [variables[name].name, tf.tensor(gradients[name], shape)])));
   });
 }
+
+const step = (adam: Adam, variables: Record<string, tf.Variable>, at: number) => feed(adam, variables, gradientsAt(at));
 
 const read = (variables: Record<string, tf.Variable>) =>
   Object.fromEntries(Object.entries(variables).map(([name, v]) => [name, v.dataSync() as Float32Array]));
@@ -67,7 +69,7 @@ describe('Adam', () => {
     const moments = Object.fromEntries(Object.entries(reference).map(([name, v]) => [name, { m: tf.zerosLike(v), v: tf.zerosLike(v) }]));
     const adam = await Adam.create(ours, { learningRate: 0.01 });
     for (let at = 0; at < 20; at++) {
-      step(adam, at);
+      step(adam, ours, at);
       referenceStep(reference, moments, gradientsAt(at), at + 1);
     }
     expect(read(ours)).toEqual(read(reference));
@@ -83,7 +85,7 @@ describe('Adam', () => {
     const variables = freshVariables();
     const before = read(variables);
     const adam = await Adam.create(variables, { learningRate: 0.01 });
-    step(adam, 0);
+    step(adam, variables, 0);
     const after = read(variables);
     const gradients = gradientsAt(0);
     for (const name of Object.keys(SHAPES)) {
@@ -104,21 +106,19 @@ describe('Adam', () => {
     const large = Object.fromEntries(Object.entries(gradientsAt(0)).map(([name, g]) => [name, g.map((x) => x * 100)]));
     const norm = Math.hypot(...Object.values(large).flatMap((g) => [...g]));
     expect(norm).toBeGreaterThan(5);
-    const feed = (adam: Adam, gradients: Record<string, Float32Array>) =>
-      tf.tidy(() => adam.applyGradients(Object.fromEntries(Object.entries(SHAPES).map(([name, shape]) => [name, tf.tensor(gradients[name], shape)]))));
-    feed(clipping, large);
-    feed(plain, Object.fromEntries(Object.entries(large).map(([name, g]) => [name, g.map((x) => x * (5 / norm))])));
+    feed(clipping, clipped, large);
+    feed(plain, byHand, Object.fromEntries(Object.entries(large).map(([name, g]) => [name, g.map((x) => x * (5 / norm))])));
     const small = gradientsAt(1);
     expect(Math.hypot(...Object.values(small).flatMap((g) => [...g]))).toBeLessThan(5);
-    feed(clipping, small);
-    feed(plain, small);
+    feed(clipping, clipped, small);
+    feed(plain, byHand, small);
     const [got, expected] = [read(clipped), read(byHand)];
     for (const name of Object.keys(SHAPES)) got[name].forEach((value, i) => expect(value).toBeCloseTo(expected[name][i], 6));
     // Without the clip, the second step would have moved the weights elsewhere.
     const unclipped = freshVariables();
     const free = await Adam.create(unclipped, { learningRate: 0.01 });
-    feed(free, large);
-    feed(free, small);
+    feed(free, unclipped, large);
+    feed(free, unclipped, small);
     const loose = read(unclipped);
     expect(Math.max(...Object.keys(SHAPES).flatMap((name) => [...loose[name]].map((value, i) => Math.abs(value - got[name][i]))))).toBeGreaterThan(1e-4);
   });
@@ -129,7 +129,7 @@ describe('Adam', () => {
     const adam = await Adam.create(ours, { learningRate: 0.01 });
     const tfjsAdam = tf.train.adam(0.01);
     for (let at = 0; at < 25; at++) {
-      step(adam, at);
+      step(adam, ours, at);
       tf.tidy(() => {
         const gradients = gradientsAt(at);
         tfjsAdam.applyGradients(
@@ -151,16 +151,16 @@ describe('Adam', () => {
   it('continues from a saved state to exactly the weights of an uninterrupted run', async () => {
     const straight = freshVariables();
     const straightAdam = await Adam.create(straight, { learningRate: 0.01 });
-    for (let at = 0; at < 30; at++) step(straightAdam, at);
+    for (let at = 0; at < 30; at++) step(straightAdam, straight, at);
 
     const first = freshVariables();
     const firstAdam = await Adam.create(first, { learningRate: 0.01 });
-    for (let at = 0; at < 13; at++) step(firstAdam, at);
+    for (let at = 0; at < 13; at++) step(firstAdam, first, at);
     const saved = firstAdam.state();
     const resumed = freshVariables(read(first));
     const resumedAdam = await Adam.create(resumed, { learningRate: 0.01 });
     resumedAdam.restore(saved);
-    for (let at = 13; at < 30; at++) step(resumedAdam, at);
+    for (let at = 13; at < 30; at++) step(resumedAdam, resumed, at);
 
     expect(read(resumed)).toEqual(read(straight));
     expect(saved.find((t) => t.name === 'step')!.values[0]).toBe(13);
@@ -169,10 +169,11 @@ describe('Adam', () => {
   it('rejects a state that does not fit, changing nothing', async () => {
     const variables = freshVariables();
     const adam = await Adam.create(variables, { learningRate: 0.01 });
-    step(adam, 0);
+    step(adam, variables, 0);
     const before = adam.state();
-    const other = await Adam.create(freshVariables(), { learningRate: 0.01 });
-    step(other, 1);
+    const others = freshVariables();
+    const other = await Adam.create(others, { learningRate: 0.01 });
+    step(other, others, 1);
     const partial = other.state().filter((t) => t.name !== 'bias/v');
     expect(() => adam.restore(partial)).toThrow('the optimizer state has no tensor "bias/v" of shape [5]');
     expect(adam.state()).toEqual(before);

@@ -35,7 +35,7 @@ const STEP = 'step';
  *
  * @example
  * const adam = await Adam.create({ embedding: embeddingVariable, ... }, { learningRate: 1e-3 });
- * adam.applyGradients({ embedding: gradient, ... });
+ * adam.applyGradients(tf.variableGrads(loss, variables).grads);
  * const saved = adam.state(); // [{ name: 'step', ... }, { name: 'embedding/m', ... }, ...]
  * adam.restore(saved);        // later, from a checkpoint
  */
@@ -62,11 +62,14 @@ export class Adam {
     return new Adam(entries, kernel, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, globalClipNorm: null, ...options });
   }
 
-  /** One update of every variable; `gradients` holds one tensor per variable name. */
+  /**
+   * One update of every variable. `gradients` is keyed by the variables'
+   * tfjs names (`variable.name`), as `tf.variableGrads` returns them.
+   */
   applyGradients(gradients: tf.NamedTensorMap): void {
     const kernel = this.#kernel;
     this.#variables.forEach(([name, variable], index) => {
-      const gradient = gradients[name];
+      const gradient = gradients[variable.name];
       if (!gradient) throw new Error(`Adam: no gradient for "${name}"`);
       kernel.parameters(index).set(float32Values(variable));
       kernel.gradients(index).set(float32Values(gradient));

@@ -159,7 +159,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           );
           return crossEntropy(config, logits, batch.labels, batch.weights);
         }, variables);
-        optimizer.applyGradients(Object.fromEntries(specs.map((spec, i) => [spec.name, grads[variables[i].name]])));
+        optimizer.applyGradients(grads);
         return {
           loss: value.dataSync()[0],
           ...countCorrect(
