@@ -34,3 +34,18 @@ export function float32Values(tensor: tf.Tensor): Float32Array {
   if (tensor.dtype !== 'float32' || !isWasmHeapBackend(backend)) return tensor.dataSync() as Float32Array;
   return new Float32Array(backend.wasm.HEAPU8.buffer, backend.getMemoryOffset(tensor.dataId), tensor.size);
 }
+
+/**
+ * A float32 tensor of `values`, which may be a view of memory that changes
+ * next (a kernel's answer): the wasm backend copies a new tensor's values
+ * into its heap at once, other backends would keep the array itself, so
+ * there it is copied first.
+ *
+ * @example
+ * ```ts
+ * const states = tensorOfView(kernel.forward(shape, inputs), [steps, batch, 2 * units]);
+ * ```
+ */
+export function tensorOfView(values: Float32Array, shape: readonly number[]): tf.Tensor {
+  return tf.tensor(isWasmHeapBackend() ? values : values.slice(), shape as number[], 'float32');
+}

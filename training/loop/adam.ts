@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../../shared/artifact/named-tensor';
-import { float32Values, isWasmHeapBackend } from '../../shared/backend/heap-values';
+import { float32Values, tensorOfView } from '../../shared/backend/heap-values';
 import { AdamKernel } from '../../shared/kernels/adam/kernel';
 
 export interface AdamOptions {
@@ -78,14 +78,7 @@ export class Adam {
     const norm = globalClipNorm === null ? 0 : kernel.gradientNorm();
     const gradientScale = globalClipNorm !== null && norm > globalClipNorm ? globalClipNorm / norm : 1;
     kernel.update({ ...this.#options, step: ++this.#step, gradientScale });
-    // The wasm backend copies a new tensor's values into its heap; others would keep the view.
-    const copies = !isWasmHeapBackend();
-    tf.tidy(() => {
-      this.#variables.forEach(([, variable], index) => {
-        const values = kernel.parameters(index);
-        variable.assign(tf.tensor(copies ? values.slice() : values, variable.shape));
-      });
-    });
+    tf.tidy(() => this.#variables.forEach(([, variable], index) => variable.assign(tensorOfView(kernel.parameters(index), variable.shape))));
   }
 
   /** The step count and both moments of every variable, for a checkpoint. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values, isWasmHeapBackend } from '../../backend/heap-values';
+import { float32Values, tensorOfView } from '../../backend/heap-values';
 import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-recurrence';
 import type { Recurrence } from '../../model/ops/recurrence-engine';
 import type { BilstmKernel } from './kernel';
@@ -27,10 +27,8 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     const { steps, batch, units } = shape;
     assertMask(mask, steps * batch);
     const weights = blockDiagonalValues(recurrent, units);
-    // The kernel's answers are views of its memory, valid until its next call. The wasm backend
-    // copies a new tensor's values into its heap at once; other backends keep the array.
-    const fromKernel = (values: Float32Array, shape: number[]) => tf.tensor(isWasmHeapBackend() ? values : values.slice(), shape);
-    const statesTensor = (states: Float32Array) => fromKernel(states, [steps, batch, 2 * units]) as tf.Tensor3D;
+    // The kernel's answers are views of its memory, valid until its next call.
+    const statesTensor = (states: Float32Array) => tensorOfView(states, [steps, batch, 2 * units]) as tf.Tensor3D;
     const inputs = (p: tf.Tensor3D) => ({ projected: float32Values(p), recurrent: weights, mask });
 
     if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
@@ -44,7 +42,7 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
           const { dProjected, dRecurrent } = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
           // The tape runs a gradient function once, so the record is done with.
           kernel.recycle(record);
-          return [fromKernel(dProjected, projected.shape), fromKernel(dRecurrent, recurrent.shape)];
+          return [tensorOfView(dProjected, projected.shape), tensorOfView(dRecurrent, recurrent.shape)];
         },
       };
     });
