@@ -39,7 +39,7 @@ const LEARNING_RATE = 1e-3;
  */
 export async function coreEngine(id: RecurrenceEngine, config: ModelConfig, values: NamedTensor[]): Promise<BenchEngine> {
   const inferenceWeights = ServingWeights.pack(config, createModelWeights(config, values));
-  const trainingWeights = createModelWeights(config, values, true);
+  const trainingWeights = createModelWeights(config, values, { trainable: true });
   const variables = parameterSpecs(config).map((spec) => trainingWeights[spec.name] as tf.Variable);
   const optimizer = await Adam.create(trainingWeights as Record<string, tf.Variable>, { learningRate: LEARNING_RATE });
   const tokens = ({ ids, batch, steps }: Batch) => tf.tensor2d(ids, [batch, steps], 'int32');

@@ -1,13 +1,15 @@
 import type { ArtifactModelJson } from './manifest';
 import { weightByteLength } from './manifest';
-import type { NamedTensor } from './named-tensor';
-import { dequantizeTensor } from './quantize';
+import { StoredTensor } from './stored-tensor';
 import { verifyArtifact } from './verify-artifact';
 
-/** A verified artifact: its typed `model.json` and every tensor as float32, in file order. */
+/**
+ * A verified artifact: its typed `model.json` and every tensor, in file
+ * order, dequantized to float32 when its values are first read.
+ */
 export interface DecodedArtifact {
   modelJson: ArtifactModelJson;
-  tensors: NamedTensor[];
+  tensors: StoredTensor[];
 }
 
 /**
@@ -31,15 +33,11 @@ export interface DecodedArtifact {
 export async function decodeArtifact(modelJson: unknown, weights: ArrayBuffer | Uint8Array): Promise<DecodedArtifact> {
   const manifest = await verifyArtifact(modelJson, weights);
   const bytes = weights instanceof Uint8Array ? weights : new Uint8Array(weights);
-  const tensors: NamedTensor[] = [];
+  const tensors: StoredTensor[] = [];
   let offset = 0;
   for (const entry of manifest.weightsManifest[0].weights) {
     const byteLength = weightByteLength(entry);
-    tensors.push({
-      name: entry.name,
-      shape: entry.shape,
-      values: dequantizeTensor(bytes.subarray(offset, offset + byteLength), entry.quantization),
-    });
+    tensors.push(new StoredTensor(entry.name, entry.shape, bytes.subarray(offset, offset + byteLength), entry.quantization));
     offset += byteLength;
   }
   return { modelJson: manifest, tensors };

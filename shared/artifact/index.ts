@@ -24,6 +24,7 @@ export { elementCount, type NamedTensor } from './named-tensor';
 export {
   dequantizeTensor,
   dequantizeUint8,
+  dequantizeUint8Into,
   quantizeTensor,
   quantizeUint8,
   type AffineUint8,
@@ -32,4 +33,5 @@ export {
 } from './quantize';
 export { MANIFEST_SHA256_FIELD, canonicalJson, manifestSha256 } from './manifest-sha256';
 export { sha256Hex } from './sha256';
+export { StoredTensor } from './stored-tensor';
 export { verifyArtifact } from './verify-artifact';

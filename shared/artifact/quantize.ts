@@ -77,9 +77,13 @@ export function quantizeUint8(values: Float32Array): AffineUint8 {
  * ```
  */
 export function dequantizeUint8(quantized: Uint8Array, params: { min: number; scale: number }): Float32Array {
-  const values = new Float32Array(quantized.length);
-  for (let i = 0; i < quantized.length; i++) values[i] = quantized[i] * params.scale + params.min;
-  return values;
+  return dequantizeUint8Into(new Float32Array(quantized.length), 0, quantized, params);
+}
+
+/** {@link dequantizeUint8} into `target` from `offset`: the same values, for a part of a tensor. */
+export function dequantizeUint8Into(target: Float32Array, offset: number, quantized: Uint8Array, params: { min: number; scale: number }): Float32Array {
+  for (let i = 0; i < quantized.length; i++) target[offset + i] = quantized[i] * params.scale + params.min;
+  return target;
 }
 
 /**

@@ -3,7 +3,6 @@ import { decodeArtifact, type ArtifactModelJson } from '../artifact';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { predict } from '../model/forward';
 import { ServingWeights } from '../model/serving-weights';
-import { createModelWeights } from '../model/weights';
 import { TextVectorizer } from '../text';
 import type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
 
@@ -63,7 +62,7 @@ export class Classifier {
     }
     let weights: ServingWeights;
     try {
-      weights = ServingWeights.pack(config, createModelWeights(config, tensors));
+      weights = ServingWeights.fromTensors(config, tensors);
     } catch (error) {
       throw mismatch((error as Error).message);
     }

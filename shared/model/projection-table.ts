@@ -3,6 +3,30 @@ import { projectInput, type PackedBidirectionalLstm } from './layers/bidirection
 import { embeddingLookup, pickRows } from './ops/embedding-lookup';
 
 /**
+ * Rows of an embedding matrix [V, D] by token id: a tensor's
+ * ({@link tensorRows}), or an artifact's, dequantized row by row as tokens
+ * come (`StoredTensor`), so that serving need not hold the whole matrix.
+ */
+export interface EmbeddingRows {
+  readonly shape: readonly number[];
+  /** Rows `ids`, [ids.length, D] row-major; throws RangeError for an id outside [0, V). */
+  rows(ids: Int32Array): Float32Array;
+}
+
+/**
+ * The rows of an embedding tensor.
+ *
+ * @example
+ * tensorRows(tf.tensor2d([[0, 0], [1, 2]])).rows(Int32Array.of(1)); // Float32Array [1, 2]
+ */
+export function tensorRows(embedding: tf.Tensor2D): EmbeddingRows {
+  return {
+    shape: embedding.shape,
+    rows: (ids) => tf.tidy(() => embeddingLookup(embedding, ids, [ids.length]).dataSync() as Float32Array),
+  };
+}
+
+/**
  * Rows the table starts with room for: a first review's distinct tokens.
  * It grows by doubling; starting at the vocabulary's size instead (20 MiB
  * for the tutorial model) cost a worker's cold start ~10 ms.
@@ -22,7 +46,7 @@ const INITIAL_ROWS = 256;
  * in JavaScript memory, not tfjs's: it holds no tensors.
  *
  * @example
- * const table = new ProjectionTable(embedding, packedFirstLayer);
+ * const table = new ProjectionTable(tensorRows(embedding), packedFirstLayer);
  * const projected = table.lookup(timeMajorIds, [steps, batch]); // same values as projectInput(embed(ids))
  */
 export class ProjectionTable {
@@ -35,7 +59,7 @@ export class ProjectionTable {
 
   /** Reads `embedding` and `layer` whenever a new token comes; the caller keeps them alive. */
   constructor(
-    private readonly embedding: tf.Tensor2D,
+    private readonly embedding: EmbeddingRows,
     private readonly layer: PackedBidirectionalLstm,
   ) {
     const [vocabulary] = embedding.shape;
@@ -61,10 +85,11 @@ export class ProjectionTable {
   }
 
   private computeMissing(ids: Int32Array): void {
-    // Ids outside the table have no slot either, and the lookup below refuses them.
+    // Ids outside the table have no slot either, and reading their rows refuses them.
     const missing = Int32Array.from(new Set(ids.filter((id) => !(this.slots[id] >= 0))));
     if (missing.length === 0) return;
-    const projected = tf.tidy(() => projectInput(embeddingLookup(this.embedding, missing, [missing.length, 1]) as tf.Tensor3D, this.layer));
+    const embedded = this.embedding.rows(missing);
+    const projected = tf.tidy(() => projectInput(tf.tensor3d(embedded, [missing.length, 1, this.embedding.shape[1]]), this.layer));
     const values = projected.dataSync() as Float32Array;
     projected.dispose();
     const { width } = this;

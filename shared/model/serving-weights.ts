@@ -1,8 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensor } from '../artifact/named-tensor';
 import type { ModelConfig } from './config';
 import { packBidirectionalLstm, type LstmWeights, type PackedBidirectionalLstm } from './layers/bidirectional-lstm';
 import { EMBEDDING, lstmParameterNames } from './parameters';
-import { ProjectionTable } from './projection-table';
+import { ProjectionTable, tensorRows, type EmbeddingRows } from './projection-table';
+import { createModelWeights } from './weights';
 
 /** Model tensors by the names of `parameterSpecs`. */
 export type ModelWeights = Record<string, tf.Tensor>;
@@ -54,15 +56,39 @@ export class ServingWeights {
     readonly projectionTable: ProjectionTable | null,
   ) {}
 
-  /** Packs `weights`, which it then owns: {@link dispose} frees both. */
-  static pack(config: ModelConfig, weights: ModelWeights): ServingWeights {
+  /**
+   * Packs `weights`, which it then owns: {@link dispose} frees both.
+   *
+   * @param embedding where the projection table reads the embedding's rows
+   *   when `weights` leaves the embedding out (see {@link fromTensors})
+   */
+  static pack(config: ModelConfig, weights: ModelWeights, embedding?: EmbeddingRows): ServingWeights {
     const recurrentLayers = config.recurrent.map((_, layer) => packRecurrentLayer(weights, layer));
     const readsTokens = config.input.kind === 'tokens' && recurrentLayers.length > 0;
     return new ServingWeights(
       weights,
       recurrentLayers,
-      readsTokens ? new ProjectionTable(weight(weights, EMBEDDING), recurrentLayers[0]) : null,
+      readsTokens ? new ProjectionTable(embedding ?? tensorRows(weight(weights, EMBEDDING)), recurrentLayers[0]) : null,
     );
+  }
+
+  /**
+   * Checks and packs a model's named tensors, as an artifact decodes them.
+   * An embedding that can hand out its rows (`StoredTensor`) stays where it
+   * is: the projection table reads the rows its texts use, and no tensor of
+   * the whole embedding is made.
+   *
+   * @throws Error naming a missing, extra or misshapen tensor
+   *
+   * @example
+   * const { tensors } = await decodeArtifact(modelJson, weightsBin);
+   * const serving = ServingWeights.fromTensors(config, tensors); // the uint8 embedding is never dequantized whole
+   */
+  static fromTensors(config: ModelConfig, tensors: readonly (NamedTensor & Partial<EmbeddingRows>)[]): ServingWeights {
+    const readsTokens = config.input.kind === 'tokens' && config.recurrent.length > 0;
+    const embedding = readsTokens ? tensors.find((tensor) => tensor.name === EMBEDDING) : undefined;
+    const rows = embedding?.rows ? (embedding as EmbeddingRows) : undefined;
+    return ServingWeights.pack(config, createModelWeights(config, tensors, { except: rows && EMBEDDING }), rows);
   }
 
   dispose(): void {

@@ -22,14 +22,20 @@ export function initialWeights(config: ModelConfig, seed: number): NamedTensor[]
   }));
 }
 
+export interface CreateModelWeightsOptions {
+  /** Make `tf.Variable`s, for training. @default false */
+  trainable?: boolean;
+  /** A tensor to check but not create, e.g. an embedding that serving reads row by row. */
+  except?: string;
+}
+
 /**
  * Turns named values into the tensors {@link forward} reads, after checking
  * that they are exactly the tensors `config` needs: a missing, extra or
  * misshapen tensor throws, so a model file can never be half-applied.
- *
- * @param trainable make `tf.Variable`s, for training.
  */
-export function createModelWeights(config: ModelConfig, tensors: NamedTensor[], trainable = false): ModelWeights {
+export function createModelWeights(config: ModelConfig, tensors: readonly NamedTensor[], options: CreateModelWeightsOptions = {}): ModelWeights {
+  const { trainable = false, except } = options;
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const specs = parameterSpecs(config);
   for (const spec of specs) {
@@ -44,7 +50,7 @@ export function createModelWeights(config: ModelConfig, tensors: NamedTensor[], 
   const extra = tensors.find((t) => !specs.some((s) => s.name === t.name));
   if (extra) throw new Error(`model weights: unexpected tensor "${extra.name}" for this config`);
   return Object.fromEntries(
-    specs.map((spec) => {
+    specs.filter((spec) => spec.name !== except).map((spec) => {
       const values = tf.tensor(byName.get(spec.name)!.values, spec.shape, 'float32');
       if (!trainable) return [spec.name, values];
       // Unnamed: tfjs variable names are global, and two models may share tensor names.

@@ -236,6 +236,29 @@ describe('encodeArtifact and decodeArtifact', () => {
     );
   });
 
+  it("reads a tensor's rows, before or without its values, as tf.io.decodeWeights decodes them", async () => {
+    await fc.assert(
+      fc.asyncProperty(mixedTensors, fc.array(fc.nat(6), { maxLength: 9 }), async (drawn, picks) => {
+        const { modelJson, weightsBin } = await encodeArtifact(baseOptions(toTensors(drawn), (t) => precisions[t.name]));
+        const reference = decodeWithTfjs(weightsBin, modelJson.weightsManifest[0].weights);
+        for (const tensor of (await decodeArtifact(modelJson, weightsBin)).tensors) {
+          const width = tensor.shape.at(-1) ?? 1;
+          // From the shape: reading `values` here would make rows() copy from them.
+          const rowCount = width === 0 ? 0 : tensor.shape.reduce((a, b) => a * b, 1) / width;
+          const ids = Int32Array.from(picks.filter((id) => id < rowCount));
+          const expected = reference.get(tensor.name)!.values;
+          const picked = Float32Array.from([...ids].flatMap((id) => [...expected.subarray(id * width, (id + 1) * width)]));
+          expect(bitsOf(tensor.rows(ids))).toEqual(bitsOf(picked));
+        }
+      }),
+      { numRuns: 50 },
+    );
+    const { modelJson, weightsBin } = await encodeArtifact(baseOptions(toTensors(fc.sample(mixedTensors, { numRuns: 1, seed: 3 })[0]), 'uint8'));
+    const embedding = (await decodeArtifact(modelJson, weightsBin)).tensors.find((t) => t.name === 'embedding')!;
+    expect(() => embedding.rows(Int32Array.of(2, 7))).toThrow('embedding: ids[1] = 7 is not one of its 7 rows');
+    expect(() => embedding.rows(Int32Array.of(-1))).toThrow(RangeError);
+  });
+
   it('restores float32 exactly, float16 to the nearest half, and uint8 to within scale / 2', async () => {
     const [drawn] = fc.sample(mixedTensors, { numRuns: 1, seed: 7 });
     const tensors = toTensors(drawn);

@@ -168,7 +168,7 @@ describe('masking on the kernel (Keras mask_zero)', () => {
   });
 
   it('padding changes nothing in the gradients either', () => {
-    const weights = createModelWeights(config, initialWeights(config, 9), true);
+    const weights = createModelWeights(config, initialWeights(config, 9), { trainable: true });
     const variables = parameterSpecs(config).map((spec) => weights[spec.name] as tf.Variable);
     const gradsOf = (input: tf.Tensor2D) => tf.variableGrads(() => tf.sum(predict(config, weights, { tokens: input })), variables).grads;
     const batchGrads = gradsOf(padded());
@@ -219,7 +219,7 @@ describe('bad input', () => {
 
 describe('resources', () => {
   it('leaks no tensors in a forward pass or a training step on the kernel', () => {
-    const weights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), true);
+    const weights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), { trainable: true });
     const input = () => tokens([20, 15, 3, 20], 20, 3);
     const optimizer = tf.train.adam(1e-3);
     const step = () =>

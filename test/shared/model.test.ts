@@ -103,7 +103,7 @@ function randomWeights(config: ModelConfig, seed: number) {
 
 function compareWithLayers(config: ModelConfig, input: ModelInput, steps: number): Comparison {
   const values = randomWeights(config, 7);
-  const weights = createModelWeights(config, values, true);
+  const weights = createModelWeights(config, values, { trainable: true });
   const reference = layersModel(config, steps);
   reference.setWeights(values.map((v) => tf.tensor(v.values, v.shape)));
   const referenceInput = 'tokens' in input ? tf.cast(input.tokens, 'float32') : input.features;
@@ -218,7 +218,7 @@ describe('masking (Keras mask_zero)', () => {
     const config = tokenModel([{ units: 5, mergeMode: 'sum' }], {
       input: { kind: 'tokens', vocabularySize: VOCABULARY, embeddingDim: 6, maskZero: true },
     });
-    const weights = createModelWeights(config, initialWeights(config, 9), true);
+    const weights = createModelWeights(config, initialWeights(config, 9), { trainable: true });
     const variables = parameterSpecs(config).map((spec) => weights[spec.name] as tf.Variable);
     const { padded, alone } = paddedAndAlone(config);
     const batchGrads = tf.variableGrads(() => tf.sum(predict(config, weights, { tokens: padded })), variables).grads;
@@ -254,7 +254,7 @@ describe('the tutorial model', () => {
   });
 
   it('leaks no tensors in a forward pass or a training step', () => {
-    const weights: ModelWeights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), true);
+    const weights: ModelWeights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), { trainable: true });
     const ids = randomTokens(4, 20, 3).map((id, i) => (i % 20 > 15 ? 0 : id));
     const optimizer = tf.train.adam(1e-3);
     const step = () =>

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeArtifact, encodeArtifact } from '../../shared/artifact';
 import { startNodeBackend } from '../../shared/backend/node';
 import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
 import { TUTORIAL_MODEL, type ModelConfig } from '../../shared/model/config';
@@ -9,7 +10,7 @@ import { recurrence, setRecurrenceEngine, type RecurrenceEngine } from '../../sh
 import { projectInput, type PackedBidirectionalLstm } from '../../shared/model/layers/bidirectional-lstm';
 import { embeddingLookup } from '../../shared/model/ops/embedding-lookup';
 import { EMBEDDING } from '../../shared/model/parameters';
-import { ProjectionTable } from '../../shared/model/projection-table';
+import { ProjectionTable, tensorRows } from '../../shared/model/projection-table';
 import { packRecurrentLayer, ServingWeights } from '../../shared/model/serving-weights';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
 import { createRandom } from '../../shared/random';
@@ -74,6 +75,29 @@ describe('ServingWeights', () => {
     expect((await predictionKernels(unpacked)) - (await predictionKernels(serving))).toBe(packingKernels + projectionKernels);
   });
 
+  it("reads an artifact's uint8 embedding row by row: the same predictions, no tensor of the whole embedding", async () => {
+    const artifact = await encodeArtifact({
+      tensors: initialWeights(CONFIG, 6),
+      precision: 'uint8',
+      modelTopology: { ...CONFIG },
+      vocabulary: null,
+      labels: ['negative', 'positive'],
+    });
+    // Two decodings: packing every tensor reads the embedding's values, after which its rows would come from them.
+    const decode = async () => (await decodeArtifact(artifact.modelJson, artifact.weightsBin)).tensors;
+    const byRows = ServingWeights.fromTensors(CONFIG, await decode());
+    const whole = ServingWeights.pack(CONFIG, createModelWeights(CONFIG, await decode()));
+    expect(byRows.weights[EMBEDDING]).toBeUndefined();
+    expect(whole.weights[EMBEDDING]).toBeDefined();
+    const [ours, expected] = [byRows, whole].map((weights) => tf.tidy(() => predict(CONFIG, weights, { tokens: paddedBatch() }).dataSync()));
+    expect(ours).toEqual(expected);
+    expect(() => tf.tidy(() => predict(CONFIG, byRows, { tokens: tf.tensor2d([[3, 50]], [1, 2], 'int32') }))).toThrow(
+      /embedding\/embeddings: ids\[\d\] = 50 is not one of its 50 rows/,
+    );
+    byRows.dispose();
+    whole.dispose();
+  });
+
   it('owns its tensors: dispose frees the weights and the packed layers', () => {
     const before = tf.memory().numTensors;
     const serving = ServingWeights.pack(CONFIG, createModelWeights(CONFIG, initialWeights(CONFIG, 3)));
@@ -96,7 +120,7 @@ describe('ProjectionTable', () => {
   const ids = Int32Array.of(3, 7, 3, 3, 49, 1, 7, 0, 12, 3, 0, 0);
 
   it('looks up, for every token, the projection the product computes', () => {
-    const table = new ProjectionTable(embedding, layer);
+    const table = new ProjectionTable(tensorRows(embedding), layer);
     const looked = table.lookup(ids, [6, 2]);
     const computed = projectInput(embeddingLookup(embedding, ids, [6, 2]) as tf.Tensor3D, layer);
     expect(looked.shape).toEqual([6, 2, 8 * 12]);
@@ -104,7 +128,7 @@ describe('ProjectionTable', () => {
   });
 
   it("computes a token's row once, however many texts use it", () => {
-    const table = new ProjectionTable(embedding, layer);
+    const table = new ProjectionTable(tensorRows(embedding), layer);
     const first = table.lookup(ids, [6, 2]).dataSync();
     expect(table.size).toBe(new Set(ids).size);
     const again = table.lookup(ids.subarray(0, 6), [3, 2]).dataSync();
@@ -116,7 +140,7 @@ describe('ProjectionTable', () => {
     const config: ModelConfig = { ...CONFIG, input: { kind: 'tokens', vocabularySize: 1000, embeddingDim: 4, maskZero: true } };
     const weights = createModelWeights(config, initialWeights(config, 5));
     const wide = { embedding: weights[EMBEDDING] as tf.Tensor2D, layer: packRecurrentLayer(weights, 0) };
-    const table = new ProjectionTable(wide.embedding, wide.layer);
+    const table = new ProjectionTable(tensorRows(wide.embedding), wide.layer);
     const tokens = Int32Array.from({ length: 999 }, (_, i) => 1 + ((i * 379) % 999)); // every id 1..999 once
     const product = (part: Int32Array) =>
       projectInput(embeddingLookup(wide.embedding, part, [part.length, 1]) as tf.Tensor3D, wide.layer).dataSync();
@@ -126,7 +150,7 @@ describe('ProjectionTable', () => {
   });
 
   it('refuses an id outside the vocabulary, keeping the rows it has', () => {
-    const table = new ProjectionTable(embedding, layer);
+    const table = new ProjectionTable(tensorRows(embedding), layer);
     table.lookup(Int32Array.of(5), [1, 1]);
     expect(() => table.lookup(Int32Array.of(5, 50), [2, 1])).toThrow(/ids\[\d\] = 50 is not a row of a table of 50/);
     expect(() => table.lookup(Int32Array.of(-1), [1, 1])).toThrow(RangeError);

@@ -131,7 +131,7 @@ export interface ModelDifference {
 export function compareModelEngines(config: ModelConfig, input: ModelInput, seed: number): ModelDifference {
   const random = createRandom(seed);
   const values = initialWeights(config, seed).map((t) => ({ ...t, values: t.values.map(() => random() - 0.5) }));
-  const weights = createModelWeights(config, values, true);
+  const weights = createModelWeights(config, values, { trainable: true });
   const variables = parameterSpecs(config).map((spec) => weights[spec.name] as tf.Variable);
   const run = (engine: RecurrenceEngine) => {
     setRecurrenceEngine(engine);

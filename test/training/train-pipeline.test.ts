@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeArtifact } from '../../shared/artifact';
+import { decodeArtifact, type NamedTensor } from '../../shared/artifact';
 import { Classifier } from '../../shared/classifier';
 import { parseModelConfig } from '../../shared/model/config';
 import { predict } from '../../shared/model/forward';
@@ -263,7 +263,7 @@ it('stops early on validation loss and exports the best epoch’s weights, not t
     count: flipped.length,
     steps: 12,
   };
-  const validationLoss = (named: typeof tensors) => {
+  const validationLoss = (named: NamedTensor[]) => {
     const weights = createModelWeights(config, named);
     try {
       return evaluate(config, weights, validation).metrics.loss;

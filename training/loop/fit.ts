@@ -94,7 +94,7 @@ function countCorrect(config: ModelConfig, logits: Float32Array, labels: Int32Ar
 export async function fit(options: FitOptions): Promise<FitResult> {
   const { config, train, validation, batchSize, epochs } = options;
   const specs = parameterSpecs(config);
-  const weights: ModelWeights = createModelWeights(config, options.initialWeights, true);
+  const weights: ModelWeights = createModelWeights(config, options.initialWeights, { trainable: true });
   const variables = specs.map((spec) => weights[spec.name] as tf.Variable);
   const optimizer = await Adam.create(weights as Record<string, tf.Variable>, {
     learningRate: options.learningRate,
