@@ -29,6 +29,11 @@ function lstmWeights(weights: ModelWeights, layer: number, direction: 'forward' 
   };
 }
 
+/** Whether serving looks the first layer's input up per token: a model whose first recurrent layer reads token ids. */
+function hasProjectionTable(config: ModelConfig): boolean {
+  return config.input.kind === 'tokens' && config.recurrent.length > 0;
+}
+
 /**
  * Recurrent layer `layer`'s weights packed for the recurrence. Differentiable:
  * training packs its variables this way inside every step.
@@ -64,11 +69,10 @@ export class ServingWeights {
    */
   static pack(config: ModelConfig, weights: ModelWeights, embedding?: EmbeddingRows): ServingWeights {
     const recurrentLayers = config.recurrent.map((_, layer) => packRecurrentLayer(weights, layer));
-    const readsTokens = config.input.kind === 'tokens' && recurrentLayers.length > 0;
     return new ServingWeights(
       weights,
       recurrentLayers,
-      readsTokens ? new ProjectionTable(embedding ?? tensorRows(weight(weights, EMBEDDING)), recurrentLayers[0]) : null,
+      hasProjectionTable(config) ? new ProjectionTable(embedding ?? tensorRows(weight(weights, EMBEDDING)), recurrentLayers[0]) : null,
     );
   }
 
@@ -85,8 +89,7 @@ export class ServingWeights {
    * const serving = ServingWeights.fromTensors(config, tensors); // the uint8 embedding is never dequantized whole
    */
   static fromTensors(config: ModelConfig, tensors: readonly (NamedTensor & Partial<EmbeddingRows>)[]): ServingWeights {
-    const readsTokens = config.input.kind === 'tokens' && config.recurrent.length > 0;
-    const embedding = readsTokens ? tensors.find((tensor) => tensor.name === EMBEDDING) : undefined;
+    const embedding = hasProjectionTable(config) ? tensors.find((tensor) => tensor.name === EMBEDDING) : undefined;
     const rows = embedding?.rows ? (embedding as EmbeddingRows) : undefined;
     return ServingWeights.pack(config, createModelWeights(config, tensors, { except: rows && EMBEDDING }), rows);
   }
