@@ -115,9 +115,10 @@ export class Classifier {
     const steps = Math.max(1, ...sequences.map((ids) => ids.length));
     const batch = new Int32Array(sequences.length * steps);
     sequences.forEach((ids, row) => batch.set(ids, row * steps));
-    const output = tf.tidy(() =>
-      predict(this.config, this.weights, { tokens: tf.tensor2d(batch, [sequences.length, steps], 'int32') }).dataSync(),
-    );
+    // Read outside tf.tidy, which walks a returned typed array value by value (~0.7 µs each).
+    const probabilities = tf.tidy(() => predict(this.config, this.weights, { tokens: tf.tensor2d(batch, [sequences.length, steps], 'int32') }));
+    const output = probabilities.dataSync();
+    probabilities.dispose();
     const units = this.config.output.units;
     return sequences.map((_, row) => {
       const scores: LabelScore[] =

@@ -22,7 +22,13 @@ export interface EmbeddingRows {
 export function tensorRows(embedding: tf.Tensor2D): EmbeddingRows {
   return {
     shape: embedding.shape,
-    rows: (ids) => tf.tidy(() => embeddingLookup(embedding, ids, [ids.length]).dataSync() as Float32Array),
+    rows(ids) {
+      // Read outside tf.tidy, which walks a returned typed array value by value (~0.7 µs each).
+      const rows = embeddingLookup(embedding, ids, [ids.length]);
+      const values = rows.dataSync() as Float32Array;
+      rows.dispose();
+      return values;
+    },
   };
 }
 

@@ -27,14 +27,16 @@ export function evaluate(config: ModelConfig, weights: ModelWeights, data: Encod
   const labels: number[] = [];
   for (let start = 0; start < data.count; start += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, data.count - start) }, (_, i) => start + i);
-    const { output, lengths, truth } = tf.tidy(() => {
+    let lengths: number[] = [];
+    // Tensors out of tf.tidy, read after: it walks a returned typed array value by value.
+    const [predicted, labelTensor] = tf.tidy(() => {
       const batch = makeBatch(config, data, rows);
-      return {
-        output: predict(config, weights, batch.input).dataSync(),
-        lengths: batch.lengths,
-        truth: batch.labels.dataSync(),
-      };
+      lengths = batch.lengths;
+      return [predict(config, weights, batch.input), batch.labels];
     });
+    const output = predicted.dataSync();
+    const truth = labelTensor.dataSync();
+    tf.dispose([predicted, labelTensor]);
     if (!config.output.perTimestep) {
       probabilities.push(...output);
       labels.push(...truth);
