@@ -71,12 +71,12 @@ export class Adam {
     this.#variables.forEach(([name, variable], index) => {
       const gradient = gradients[variable.name];
       if (!gradient) throw new Error(`Adam: no gradient for "${name}"`);
+      // Copied in every step rather than kept in the kernel: a checkpoint's resume assigns the variables too.
       kernel.parameters(index).set(float32Values(variable));
       kernel.gradients(index).set(float32Values(gradient));
     });
     const { globalClipNorm } = this.#options;
-    const norm = globalClipNorm === null ? 0 : kernel.gradientNorm();
-    const gradientScale = globalClipNorm !== null && norm > globalClipNorm ? globalClipNorm / norm : 1;
+    const gradientScale = globalClipNorm === null ? 1 : Math.min(1, globalClipNorm / kernel.gradientNorm());
     kernel.update({ ...this.#options, step: ++this.#step, gradientScale });
     tf.tidy(() => this.#variables.forEach(([, variable], index) => variable.assign(tensorOfView(kernel.parameters(index), variable.shape))));
   }
