@@ -35,4 +35,29 @@ describe('affine', () => {
     );
     expect(profile.kernels.map((k) => k.name)).not.toContain('Sum');
   });
+
+  it('works over the last axis of a sequence [T, B, D], with the same values and gradients as its rows', () => {
+    const sequence = () => tf.reshape(x(), [2, 1, 3]) as tf.Tensor3D;
+    const y = affine(sequence(), kernel(), bias());
+    expect(y.shape).toEqual([2, 1, 2]);
+    expect(Array.from(y.dataSync())).toEqual([7.5, -3, 3.5, -4]);
+    const dy = tf.tensor3d([1, 2, 3, 4], [2, 1, 2]);
+    const [dx, dKernel, dBias] = tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => affine(a, k as tf.Tensor2D, b as tf.Tensor1D))(
+      [sequence(), kernel(), bias()],
+      dy,
+    );
+    expect(dx.shape).toEqual([2, 1, 3]);
+    expect(Array.from(dx.dataSync())).toEqual([1, 2, 0, 3, 4, 2]);
+    expect(Array.from(dKernel.dataSync())).toEqual([-2, -2, 2, 4, 9, 14]);
+    expect(Array.from(dBias.dataSync())).toEqual([4, 6]);
+  });
+
+  it('keeps one copy of its input for the gradient, not a second one of a reshape', async () => {
+    const sequence = tf.zeros([4, 5, 3]);
+    const profile = await tf.profile(() =>
+      tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => affine(a, k as tf.Tensor2D, b as tf.Tensor1D))([sequence, kernel(), bias()]),
+    );
+    const inputCopies = profile.kernels.filter((k) => k.name === 'Identity' && tf.util.sizeFromShape(k.inputShapes[0]) === sequence.size);
+    expect(inputCopies.map((k) => `[${k.inputShapes[0]}]`)).toEqual(['[4,5,3]']);
+  });
 });

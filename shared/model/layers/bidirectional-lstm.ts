@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
 import type { TimeMask } from '../ops/bidirectional-recurrence';
 import { affine } from '../ops/affine';
+import { finalStates } from '../ops/final-states';
 import { packGates } from '../ops/pack-gates';
 import { recurrence } from '../ops/recurrence-engine';
 
@@ -49,10 +50,14 @@ export function packBidirectionalLstm(forward: LstmWeights, backward: LstmWeight
   };
 }
 
-function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Tensor {
+/**
+ * Merges the [forward | backward] halves of the last axis as Keras'
+ * `merge_mode` does; the halves are already concat's answer.
+ */
+function mergeDirections(states: tf.Tensor, mode: MergeMode): tf.Tensor {
+  if (mode === 'concat') return states;
+  const [forward, backward] = tf.split(states, 2, -1);
   switch (mode) {
-    case 'concat':
-      return tf.concat([forward, backward], -1);
     case 'sum':
       return tf.add(forward, backward);
     case 'mul':
@@ -70,9 +75,7 @@ function merge(forward: tf.Tensor, backward: tf.Tensor, mode: MergeMode): tf.Ten
  * projectInput(x, packed).shape; // x [100, 1, 64], H = 64 → [100, 1, 512]
  */
 export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm): tf.Tensor3D {
-  const [steps, batch, width] = input.shape;
-  const projected = affine(tf.reshape(input, [steps * batch, width]), weights.kernel, weights.bias);
-  return tf.reshape(projected, [steps, batch, weights.kernel.shape[1]]);
+  return affine(input, weights.kernel, weights.bias);
 }
 
 /**
@@ -99,15 +102,10 @@ export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstm
 export function bidirectionalLstmOfProjection(projected: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
   const { weights, mergeMode, returnSequences, mask } = options;
   const [steps, batch] = projected.shape;
-  const units = weights.recurrent.shape[0] / 2;
   const states = recurrence(projected, weights.recurrent, mask);
   if (returnSequences) {
-    // The states are already [forward | backward] per step: concat's merge is the identity.
-    const merged = mergeMode === 'concat' ? states : merge(...(tf.split(states, 2, 2) as [tf.Tensor, tf.Tensor]), mergeMode);
+    const merged = mergeDirections(states, mergeMode);
     return mask ? tf.mul(merged, tf.tensor3d(mask, [steps, batch, 1])) : merged;
   }
-  // The forward direction ends at the last timestep, the backward one at the first.
-  const last = tf.slice(states, [steps - 1, 0, 0], [1, batch, units]);
-  const first = tf.slice(states, [0, 0, units], [1, batch, units]);
-  return tf.reshape(merge(last, first, mergeMode), [batch, mergeMode === 'concat' ? 2 * units : units]);
+  return mergeDirections(finalStates(states), mergeMode);
 }

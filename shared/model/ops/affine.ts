@@ -13,34 +13,48 @@ import * as tf from '@tensorflow/tfjs-core';
  *   the backend runs as a transpose then a reduction, ~10 ms; the product
  *   with a column of ones is the same sum, over the transpose already made.
  *
+ * Works over the last axis, as Keras' `Dense` does: x [..., D] → [..., U].
+ * The reshapes to and from rows happen inside the custom gradient, where the
+ * tape does not see them: a taped reshape keeps a copy of its whole input
+ * for its gradient, which only needs the shape (~1 ms a training step for
+ * the two projections' inputs and outputs).
+ *
  * @example
  * const y = affine(x, kernel, bias); // [B, D] · [D, U] + [U] → [B, U]; dy flows back at full speed
+ * affine(sequence, kernel, bias).shape; // [100, 32, 64] · [64, 512] → [100, 32, 512]
  */
-export function affine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+export function affine<T extends tf.Tensor>(x: T, kernel: tf.Tensor2D, bias: tf.Tensor1D): T {
   // Outside a gradient computation the custom gradient's scope is pure overhead: about a tenth
   // of a short text's whole prediction, which runs four affine layers.
   if (!tf.engine().state.gradientDepth) return product(x, kernel, bias);
-  return affineWithGradient(x, kernel, bias);
+  return affineWithGradient(x, kernel, bias) as T;
+}
+
+/** x [..., D] as the rows [N, D] of a product. */
+function rows(x: tf.Tensor): tf.Tensor2D {
+  return (x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]])) as tf.Tensor2D;
 }
 
 /** x·W + b as one kernel: the wasm backend adds the bias inside the product, with no pass of its own. */
-function product(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+function product<T extends tf.Tensor>(x: T, kernel: tf.Tensor2D, bias: tf.Tensor1D): T {
+  const y = tf.fused.matMul({ a: rows(x), b: kernel, bias });
+  return (x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), kernel.shape[1]])) as T;
 }
 
 const affineWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, kernel, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  const [x, kernel, bias, save] = args as [tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, kernel]);
   return {
     value: product(x, kernel, bias),
     gradFunc: (dy: tf.Tensor, [savedX, savedKernel]: tf.Tensor[]) => {
-      const [rows, width] = dy.shape as [number, number];
-      const dyT = tf.transpose(dy) as tf.Tensor2D;
+      const dyRows = rows(dy);
+      const [count, width] = dyRows.shape;
+      const dyT = tf.transpose(dyRows);
       return [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(savedKernel) as tf.Tensor2D),
-        tf.transpose(tf.matMul(dyT, savedX as tf.Tensor2D)),
-        tf.reshape(tf.matMul(dyT, tf.ones([rows, 1]) as tf.Tensor2D), [width]),
+        tf.reshape(tf.matMul(dyRows, tf.transpose(savedKernel) as tf.Tensor2D), savedX.shape),
+        tf.transpose(tf.matMul(dyT, rows(savedX))),
+        tf.reshape(tf.matMul(dyT, tf.ones([count, 1]) as tf.Tensor2D), [width]),
       ];
     },
   };
-}) as (x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D;
+}) as (x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
