@@ -217,6 +217,30 @@ describe('bad input', () => {
   });
 });
 
+describe("the projections' gradients", () => {
+  it('are neither transposed nor summed by tfjs: the kernel writes dyᵀ and the row sums with dy', async () => {
+    const weights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), { trainable: true });
+    const variables = parameterSpecs(TUTORIAL_MODEL).map((spec) => weights[spec.name] as tf.Variable);
+    const input = tokens([20, 15, 3, 20], 20, 3);
+    const rows = 20 * 4;
+    const profile = await tf.profile(() =>
+      tf.tidy(() => {
+        tf.variableGrads(() => tf.sum(forward(TUTORIAL_MODEL, weights, { tokens: input })) as tf.Scalar, variables);
+      }),
+    );
+    const onProjectionGradients = profile.kernels.filter(
+      (k) => (k.name === 'Transpose' || k.name === 'BatchMatMul') && k.inputShapes.some((shape) => shape[0] === rows || shape[1] === rows),
+    );
+    // Left: dx = dy·Wᵀ and dWᵀ = dyᵀ·x for both layers, no transpose of dy, no product with a column of ones.
+    expect(onProjectionGradients.map((k) => `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('·')}`).sort()).toEqual([
+      'BatchMatMul [256,80]·[80,128]',
+      'BatchMatMul [512,80]·[80,64]',
+      'BatchMatMul [80,256]·[256,128]',
+      'BatchMatMul [80,512]·[512,64]',
+    ]);
+  });
+});
+
 describe('resources', () => {
   it('leaks no tensors in a forward pass or a training step on the kernel', () => {
     const weights = createModelWeights(TUTORIAL_MODEL, initialWeights(TUTORIAL_MODEL, 1), { trainable: true });

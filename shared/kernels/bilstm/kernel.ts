@@ -13,6 +13,8 @@ interface BilstmExports {
   recordLength(): number;
   dStatesOffset(): number;
   dProjectedOffset(): number;
+  dProjectedTransposedOffset(): number;
+  dProjectedSumsOffset(): number;
   dRecurrentOffset(): number;
   prepareForward(): void;
   forwardDirection(direction: number, masked: number): void;
@@ -31,6 +33,8 @@ const EXPORTED_FUNCTIONS = [
   'recordLength',
   'dStatesOffset',
   'dProjectedOffset',
+  'dProjectedTransposedOffset',
+  'dProjectedSumsOffset',
   'dRecurrentOffset',
   'prepareForward',
   'forwardDirection',
@@ -93,6 +97,13 @@ export interface BackwardInputs {
 export interface Gradients {
   /** [T, B, 8H]. */
   dProjected: Float32Array;
+  /**
+   * dProjected as [8H, T·B], and summed over its T·B rows, [8H]: written
+   * with it, for the projection's weight and bias gradients, which would
+   * otherwise transpose it (see `offerGradientByproducts`).
+   */
+  dProjectedTransposed: Float32Array;
+  dProjectedSums: Float32Array;
   /** [2H, 8H]; its off-diagonal blocks are 0 (see op.ts). */
   dRecurrent: Float32Array;
 }
@@ -197,6 +208,8 @@ export class BilstmKernel {
     this.runPass({ kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask) });
     return {
       dProjected: this.view(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
+      dProjectedTransposed: this.view(this.wasm.dProjectedTransposedOffset(), 8 * units * steps * batch),
+      dProjectedSums: this.view(this.wasm.dProjectedSumsOffset(), 8 * units),
       dRecurrent: this.view(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
     };
   }

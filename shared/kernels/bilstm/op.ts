@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { float32Values, tensorOfView } from '../../backend/heap-values';
 import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-recurrence';
+import { offerGradientByproducts } from '../../model/ops/gradient-byproducts';
 import type { Recurrence } from '../../model/ops/recurrence-engine';
 import type { BilstmKernel } from './kernel';
 
@@ -39,10 +40,15 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
         value: statesTensor(states),
         gradFunc: (dy: tf.Tensor) => {
           const dStates = float32Values(dy);
-          const { dProjected, dRecurrent } = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
+          const gradients = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
           // The tape runs a gradient function once, so the record is done with.
           kernel.recycle(record);
-          return [tensorOfView(dProjected, projected.shape), tensorOfView(dRecurrent, recurrent.shape)];
+          const dProjected = tensorOfView(gradients.dProjected, projected.shape);
+          offerGradientByproducts(dProjected, {
+            transposed: tensorOfView(gradients.dProjectedTransposed, [8 * units, steps * batch]) as tf.Tensor2D,
+            rowSums: tensorOfView(gradients.dProjectedSums, [8 * units]) as tf.Tensor1D,
+          });
+          return [dProjected, tensorOfView(gradients.dRecurrent, recurrent.shape)];
         },
       };
     });

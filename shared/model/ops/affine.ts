@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gradientByproducts } from './gradient-byproducts';
 
 /**
  * `x · kernel + bias`, with a gradient that stays on the wasm backend's fast
@@ -11,7 +12,9 @@ import * as tf from '@tensorflow/tfjs-core';
  *   and dbias = dyᵀ·1 (13 and 15 ms less per step than xᵀ·dy and 1ᵀ·dy);
  * - tfjs reduces a broadcast bias's gradient with `Sum` over axis 0, which
  *   the backend runs as a transpose then a reduction, ~10 ms; the product
- *   with a column of ones is the same sum, over the transpose already made.
+ *   with a column of ones is the same sum, over the transpose already made;
+ * - when the op that produced dy offers dyᵀ and its row sums (the fused
+ *   kernel does, see `offerGradientByproducts`), those are used instead.
  *
  * Works over the last axis, as Keras' `Dense` does: x [..., D] → [..., U].
  * The reshapes to and from rows happen inside the custom gradient, where the
@@ -49,11 +52,12 @@ const affineWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)
     gradFunc: (dy: tf.Tensor, [savedX, savedKernel]: tf.Tensor[]) => {
       const dyRows = rows(dy);
       const [count, width] = dyRows.shape;
-      const dyT = tf.transpose(dyRows);
+      const offered = gradientByproducts(dy);
+      const dyT = offered?.transposed ?? tf.transpose(dyRows);
       return [
         tf.reshape(tf.matMul(dyRows, tf.transpose(savedKernel) as tf.Tensor2D), savedX.shape),
         tf.transpose(tf.matMul(dyT, rows(savedX))),
-        tf.reshape(tf.matMul(dyT, tf.ones([count, 1]) as tf.Tensor2D), [width]),
+        offered?.rowSums ?? tf.reshape(tf.matMul(dyT, tf.ones([count, 1]) as tf.Tensor2D), [width]),
       ];
     },
   };

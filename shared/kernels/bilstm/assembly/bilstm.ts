@@ -45,6 +45,8 @@ let statesAt: usize = 0;
 let recordAt: usize = 0;
 let dStatesAt: usize = 0;
 let dProjectedAt: usize = 0;
+let dProjectedTransposedAt: usize = 0;
+let dProjectedSumsAt: usize = 0;
 let dRecurrentAt: usize = 0;
 /** A record step of zeros: the state before the first step. */
 let zeroAt: usize = 0;
@@ -62,6 +64,8 @@ let dzAt: usize = 0;
 let hTransposedAt: usize = 0;
 /** dz [B, 4Hp] as tiles, for the same product. */
 let dzTilesAt: usize = 0;
+/** Σ dz over the steps and rows so far, [4Hp]. */
+let dzSumsAt: usize = 0;
 /** Bytes from a direction 0 scratch buffer to the same buffer of direction 1. */
 let scratchStride: usize = 0;
 
@@ -150,6 +154,8 @@ export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i3
   dStatesAt = reserve(t * b * 2 * h);
   recordAt = reserve(2 * t * b * 6 * hp);
   dProjectedAt = reserve(t * b * 8 * h);
+  dProjectedTransposedAt = reserve(8 * h * t * b);
+  dProjectedSumsAt = reserve(8 * h);
   dRecurrentAt = reserve(2 * h * 8 * h);
   zeroAt = reserve(b * 6 * hp);
   const scratchStart = planEnd;
@@ -160,6 +166,7 @@ export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i3
   dzAt = reserve(b * 4 * hp);
   hTransposedAt = reserve(hp * b);
   dzTilesAt = reserve(b * 4 * hp);
+  dzSumsAt = reserve(4 * hp);
   reserveSecondScratch(scratchStart);
   return finishPlan() ? 1 : 0;
 }
@@ -188,6 +195,14 @@ export function dStatesOffset(): usize {
 }
 export function dProjectedOffset(): usize {
   return dProjectedAt;
+}
+/** dProjected transposed, [8H, T·B]: what the projection's weight gradient multiplies. */
+export function dProjectedTransposedOffset(): usize {
+  return dProjectedTransposedAt;
+}
+/** dProjected summed over its T·B rows, [8H]: the projection's bias gradient. */
+export function dProjectedSumsOffset(): usize {
+  return dProjectedSumsAt;
 }
 export function dRecurrentOffset(): usize {
   return dRecurrentAt;
@@ -558,8 +573,9 @@ export function prepareBackward(): void {
 /**
  * One direction of the planned backward pass: reads `recurrent`, the mask
  * when `masked`, its half of `dStates` and of the forward pass's record;
- * writes its columns of `dProjected` and its diagonal block of `dRecurrent`
- * (the off-diagonal blocks stay 0, see op.ts).
+ * writes its columns of `dProjected` and its sums, its rows of
+ * `dProjectedTransposed`, and its diagonal block of `dRecurrent` (the
+ * off-diagonal blocks stay 0, see op.ts).
  */
 export function backwardDirection(direction: i32, masked: bool): void {
   const h = units;
@@ -575,7 +591,10 @@ export function backwardDirection(direction: i32, masked: bool): void {
   const dzRows = scratch(dzAt, direction);
   const hTransposed = scratch(hTransposedAt, direction);
   const dzTiles = scratch(dzTilesAt, direction);
+  const dzSums = scratch(dzSumsAt, direction);
+  const rowCount = steps * batch;
   memory.fill(dPacked, 0, <usize>(hp * gateWidth) << 2);
+  memory.fill(dzSums, 0, <usize>gateWidth << 2);
   memory.fill(dhRows, 0, <usize>(batch * hp) << 2);
   memory.fill(dcRows, 0, <usize>(batch * hp) << 2);
   for (let step = steps - 1; step >= 0; step--) {
@@ -589,13 +608,23 @@ export function backwardDirection(direction: i32, masked: bool): void {
       for (let u: usize = 0; u < unitBytes; u += 4) store<f32>(dh + u, load<f32>(dh + u) + load<f32>(dState + u));
       if (maskAtTime(masked, time, b) != 0) {
         cellBackward(current + <usize>b * rowBytes, previous + <usize>b * rowBytes, dh, dcRows + (<usize>(b * hp) << 2), dz);
+        for (let v: usize = 0; v < <usize>gateWidth << 2; v += 16) {
+          v128.store(dzSums + v, f32x4.add(v128.load(dzSums + v), v128.load(dz + v)));
+        }
       } else {
         // A masked step passed c and h through unchanged, so do their gradients.
         memory.fill(dz, 0, <usize>gateWidth << 2);
       }
-      const dProjected = dProjectedAt + (<usize>((time * batch + b) * 8 * h) << 2);
+      const row = time * batch + b;
+      const dProjected = dProjectedAt + (<usize>(row * 8 * h) << 2);
       for (let gate = 0; gate < 4; gate++) {
         memory.copy(dProjected + gateColumn(gate, direction), dz + (<usize>(gate * hp) << 2), unitBytes);
+        // Column `row` of the transpose: over a step's rows these fill runs of B floats.
+        const column = dProjectedTransposedAt + (<usize>(((gate * 2 + direction) * h) * rowCount + row) << 2);
+        const from = dz + (<usize>(gate * hp) << 2);
+        for (let u = 0; u < h; u++) {
+          store<f32>(column + (<usize>(u * rowCount) << 2), load<f32>(from + (<usize>u << 2)));
+        }
       }
     }
     if (step == 0) continue;
@@ -613,6 +642,9 @@ export function backwardDirection(direction: i32, masked: bool): void {
     }
     packTiles(dzTiles, dzRows, gateWidth, batch, gateWidth);
     multiplyAccumulate(dPacked, gateWidth, hTransposed, batch, dzTiles, hp, batch, gateWidth);
+  }
+  for (let gate = 0; gate < 4; gate++) {
+    memory.copy(dProjectedSumsAt + gateColumn(gate, direction), dzSums + (<usize>(gate * hp) << 2), unitBytes);
   }
   // Into the diagonal block of dRecurrent.
   for (let k = 0; k < h; k++) {
