@@ -26,6 +26,8 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/workerd/**', 'node_modules/**'],
           environment: 'node',
+          // Tests of what is freed when garbage is collected call gc().
+          execArgv: ['--expose-gc'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           server: { deps: { inline: [TFJS_ES_MODULES] } },

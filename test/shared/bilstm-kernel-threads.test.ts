@@ -72,17 +72,18 @@ function randomInputs({ steps, batch, units, masked }: Case, seed: number): Forw
   };
 }
 
-/** Runs a forward pass, a recorded one and a backward pass on `kernel`; copies everything out. */
+/** Runs a forward pass, a recorded one and a backward pass on `kernel`; the gradients are views of its memory. */
 function passes(kernel: BilstmKernel, shape: RecurrenceShape, inputs: ReturnType<typeof randomInputs>) {
   const states = kernel.forward(shape, inputs).slice();
   const recorded = kernel.forwardRecorded(shape, inputs);
   const recordedStates = recorded.states.slice();
-  const gradients = kernel.backward(shape, { ...inputs, record: recorded.record });
-  return { states, recordedStates, record: recorded.record, ...gradients };
+  const gradients = kernel.backward(shape, { ...inputs, history: recorded.history });
+  kernel.release(recorded.history);
+  return { states, recordedStates, ...gradients };
 }
 
 function expectSameBits(two: ReturnType<typeof passes>, one: ReturnType<typeof passes>): void {
-  for (const name of ['states', 'recordedStates', 'record', 'dProjected', 'dRecurrent'] as const) {
+  for (const name of ['states', 'recordedStates', 'dProjected', 'dProjectedTransposed', 'dProjectedSums', 'dRecurrent'] as const) {
     expect(firstDifference(two[name], one[name]), name).toBeNull();
   }
 }
@@ -133,12 +134,10 @@ describe('a helper thread that fails', () => {
 
   it('makes the next call throw once it was terminated, instead of waiting for it', async () => {
     const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, ALWAYS_PARALLEL);
-    kernel.forward(shape, inputs);
+    const { history } = kernel.forwardRecorded(shape, inputs);
     await helper.terminate();
     expect(() => kernel.forward(shape, inputs)).toThrow(/helper thread has stopped \(it was terminated\)/);
-    expect(() => kernel.backward(shape, { ...inputs, record: new Float32Array(2 * 3 * 2 * 6 * 8) })).toThrow(
-      /helper thread has stopped/,
-    );
+    expect(() => kernel.backward(shape, { ...inputs, history })).toThrow(/helper thread has stopped/);
   });
 
   it('makes the call throw its error when its direction traps, and stays usable', async () => {

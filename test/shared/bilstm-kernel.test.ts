@@ -266,21 +266,62 @@ describe('resources', () => {
     return BilstmKernel.fromInstance(new WebAssembly.Instance(new WebAssembly.Module(binary)));
   }
 
-  it('refills a recycled record in the next training forward pass of its size, with that pass\'s values', async () => {
+  /** Inputs of a recorded pass of `shape` (H = 8), their values set by `seed`. */
+  const layerInputs = ({ steps, batch }: { steps: number; batch: number }, seed: number) => ({
+    projected: Float32Array.from({ length: steps * batch * 64 }, (_, i) => Math.sin(i + seed)),
+    recurrent: Float32Array.from({ length: 2 * 8 * 64 }, (_, i) => (Math.floor(i / 64) < 8 === (i % 16 < 8) ? Math.cos(i * seed) / 4 : 0)),
+    mask: null,
+    dStates: Float32Array.from({ length: steps * batch * 16 }, (_, i) => Math.cos(i - seed)),
+  });
+
+  it("keeps each training pass's history in its memory until released, whatever runs meanwhile", async () => {
+    const kernel = await ownKernel();
+    const first = { steps: 6, batch: 2, units: 8 };
+    const second = { steps: 9, batch: 3, units: 8 };
+    const alone = await ownKernel();
+    const expected = alone.backward(first, { ...layerInputs(first, 1), history: alone.forwardRecorded(first, layerInputs(first, 1)).history });
+
+    // Two layers' forward passes, an inference pass, then the first layer's backward pass.
+    const { history } = kernel.forwardRecorded(first, layerInputs(first, 1));
+    const later = kernel.forwardRecorded(second, layerInputs(second, 2)).history;
+    kernel.forward(second, layerInputs(second, 3));
+    expect(kernel.keptHistories).toBe(2);
+    const gradients = kernel.backward(first, { ...layerInputs(first, 1), history });
+    expect(gradients.dProjected).toEqual(expected.dProjected);
+    expect(gradients.dRecurrent).toEqual(expected.dRecurrent);
+
+    // Released out of order: kept until the one above it goes too.
+    kernel.release(history);
+    expect(kernel.keptHistories).toBe(2);
+    kernel.release(later);
+    kernel.release(later);
+    expect(kernel.keptHistories).toBe(0);
+  });
+
+  it('refuses a history that is released, of another kernel, or of another shape', async () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
-    const inputs = (steps: number, seed: number) => ({
-      projected: Float32Array.from({ length: steps * 2 * 64 }, (_, i) => Math.sin(i + seed)),
-      recurrent: new Float32Array(2 * 8 * 64),
-      mask: null,
-    });
-    const recycled = kernel.forwardRecorded(shape, inputs(6, 1)).record;
-    const expected = kernel.forwardRecorded(shape, inputs(6, 2)).record;
-    kernel.recycle(recycled);
-    expect(kernel.forwardRecorded({ ...shape, steps: 3 }, inputs(3, 2)).record).not.toBe(recycled);
-    const refilled = kernel.forwardRecorded(shape, inputs(6, 2)).record;
-    expect(refilled).toBe(recycled);
-    expect(refilled).toEqual(expected);
+    const other = await ownKernel();
+    const { history } = kernel.forwardRecorded(shape, layerInputs(shape, 1));
+    expect(() => kernel.backward({ ...shape, steps: 5 }, { ...layerInputs({ ...shape, steps: 5 }, 1), history })).toThrow(
+      'bilstm kernel: the history is of T = 6, B = 2, H = 8, not of this pass',
+    );
+    expect(() => other.backward(shape, { ...layerInputs(shape, 1), history })).toThrow('this history was not recorded by this kernel');
+    kernel.release(history);
+    expect(() => kernel.backward(shape, { ...layerInputs(shape, 1), history })).toThrow('this history was released; run the forward pass again');
+  });
+
+  it('releases a history whose backward pass never runs once its handle is garbage-collected', async () => {
+    const kernel = await ownKernel();
+    const shape = { steps: 6, batch: 2, units: 8 };
+    // The handle is dropped at once, as when the tape that held it is dropped.
+    kernel.forwardRecorded(shape, layerInputs(shape, 1));
+    expect(kernel.keptHistories).toBe(1);
+    for (let attempt = 0; attempt < 20 && kernel.keptHistories > 0; attempt++) {
+      (globalThis as { gc?: () => void }).gc!();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(kernel.keptHistories).toBe(0);
   });
 
   it("the kernel's memory grows to the largest call, then is reused", async () => {
@@ -288,8 +329,9 @@ describe('resources', () => {
     const call = (steps: number) => {
       const shape = { steps, batch: 4, units: 8 };
       const inputs = { projected: new Float32Array(steps * 4 * 64), recurrent: new Float32Array(2 * 8 * 64), mask: null };
-      const { record } = kernel.forwardRecorded(shape, inputs);
-      kernel.backward(shape, { ...inputs, dStates: new Float32Array(steps * 4 * 16), record });
+      const { history } = kernel.forwardRecorded(shape, inputs);
+      kernel.backward(shape, { ...inputs, dStates: new Float32Array(steps * 4 * 16), history });
+      kernel.release(history);
     };
     call(500);
     const afterLargest = kernel.memoryBytes;

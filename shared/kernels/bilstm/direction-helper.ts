@@ -22,7 +22,7 @@ const WORKER_SCRIPT = new URL('./direction-worker.mjs', import.meta.url);
  * allocates next to nothing) could leave a pass waiting.
  */
 const PROTOCOL = {
-  word: { state: 0, kind: 1, steps: 2, batch: 3, units: 4, keepHistory: 5, masked: 6 },
+  word: { state: 0, kind: 1, steps: 2, batch: 3, units: 4, keepHistory: 5, masked: 6, base: 7, historyAt: 8 },
   state: { idle: 0, requested: 1, done: 2, failed: 3, exited: 4 },
   kind: { forward: 0, backward: 1 },
 } as const;
@@ -145,6 +145,9 @@ export class DirectionHelper implements DirectionRunner {
     words[word.units] = pass.units;
     words[word.keepHistory] = pass.keepHistory ? 1 : 0;
     words[word.masked] = pass.masked ? 1 : 0;
+    // Byte offsets below 4 GiB, read back with >>> 0.
+    words[word.base] = pass.base;
+    words[word.historyAt] = pass.historyAt;
     if (Atomics.compareExchange(words, word.state, state.idle, state.requested) !== state.idle) throw this.stopped();
     Atomics.notify(words, word.state);
   }

@@ -47,9 +47,11 @@ function runDirection() {
   const steps = words[word.steps];
   const batch = words[word.batch];
   const units = words[word.units];
+  const base = words[word.base] >>> 0;
+  const historyAt = words[word.historyAt] >>> 0;
   const planned = forward
-    ? kernel.planForward(steps, batch, units, words[word.keepHistory])
-    : kernel.planBackward(steps, batch, units);
+    ? kernel.planForward(steps, batch, units, words[word.keepHistory], base, historyAt)
+    : kernel.planBackward(steps, batch, units, base, historyAt);
   if (planned !== 1) throw new Error(`cannot plan T = ${steps}, B = ${batch}, H = ${units}`);
   if (forward) kernel.forwardDirection(1, words[word.masked]);
   else kernel.backwardDirection(1, words[word.masked]);

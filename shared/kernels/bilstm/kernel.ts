@@ -1,16 +1,16 @@
 import type { RecurrenceShape, TimeMask } from '../../model/ops/bidirectional-recurrence';
+import { RegionStack, type Region } from './region-stack';
 
 /** What `assembly/bilstm.ts` exports; `bool` parameters are 0 or 1. */
 interface BilstmExports {
   memory: WebAssembly.Memory;
-  planForward(steps: number, batch: number, units: number, keepHistory: number): number;
-  planBackward(steps: number, batch: number, units: number): number;
+  planForward(steps: number, batch: number, units: number, keepHistory: number, base: number, historyAt: number): number;
+  planBackward(steps: number, batch: number, units: number, base: number, historyAt: number): number;
+  historyFloats(steps: number, batch: number, units: number): number;
   recurrentOffset(): number;
   projectedOffset(): number;
   maskOffset(): number;
   statesOffset(): number;
-  recordOffset(): number;
-  recordLength(): number;
   dStatesOffset(): number;
   dProjectedOffset(): number;
   dProjectedTransposedOffset(): number;
@@ -25,12 +25,11 @@ interface BilstmExports {
 const EXPORTED_FUNCTIONS = [
   'planForward',
   'planBackward',
+  'historyFloats',
   'recurrentOffset',
   'projectedOffset',
   'maskOffset',
   'statesOffset',
-  'recordOffset',
-  'recordLength',
   'dStatesOffset',
   'dProjectedOffset',
   'dProjectedTransposedOffset',
@@ -51,6 +50,10 @@ export interface Pass {
   /** The forward pass's `keepHistory` (always true for a backward pass). */
   keepHistory: boolean;
   masked: boolean;
+  /** Where the plan starts: above every history the kernel keeps. */
+  base: number;
+  /** The pass's history, when it keeps one (0 otherwise). */
+  historyAt: number;
 }
 
 /**
@@ -64,9 +67,6 @@ export interface DirectionRunner {
   /** When set, the memory the kernel's instance must use: the one the runner's thread shares. */
   readonly memory?: WebAssembly.Memory;
 }
-
-/** Spare records kept per size: a model's layers of equal size each hold one between steps. */
-const MAX_SPARE_RECORDS = 4;
 
 const ONE_THREAD: DirectionRunner = {
   runDirections(_pass, runHere) {
@@ -89,8 +89,17 @@ export interface BackwardInputs {
   mask: TimeMask | null;
   /** d(states), [T, B, 2H]. */
   dStates: Float32Array;
-  /** What {@link BilstmKernel.forwardRecorded} returned as `record`. */
-  record: Float32Array;
+  /** What {@link BilstmKernel.forwardRecorded} returned as `history`, not yet released. */
+  history: RecordedHistory;
+}
+
+/**
+ * The gates and states of every step of a training forward pass, which its
+ * backward pass reads, kept in the kernel's memory until released (see
+ * {@link BilstmKernel.release}). Opaque.
+ */
+export interface RecordedHistory {
+  readonly shape: RecurrenceShape;
 }
 
 /** Views of the kernel's memory, valid until its next call. */
@@ -112,15 +121,13 @@ export interface Gradients {
  * The compiled kernel, instantiated, behind typed arrays: each call copies
  * its inputs into the kernel's memory; the states a forward pass returns and
  * the gradients of a backward pass are views of that memory, valid until the
- * next call, and the record comes out as a copy. Nothing else is shared
- * between calls but the memory's size, which grows to the largest call and is
- * reused.
+ * next call. The memory grows to the largest call and is reused.
  *
- * The record a training forward pass hands back (the gates and states of
- * every step) lives in JavaScript until the backward pass copies it back:
- * a forward pass whose backward never runs then costs nothing once
- * garbage-collected, where a record kept in the kernel's memory would need
- * the tape to free it. A record whose backward has run can be recycled.
+ * The history a training forward pass records for its backward pass stays in
+ * the kernel's memory, stacked below every later call's plan, until it is
+ * released: copying it out to JavaScript and back in cost a tutorial training
+ * step 2.2–2.8 ms (~30 MB for its two layers). A history whose backward pass
+ * never runs is released when its handle is garbage-collected.
  *
  * With a {@link DirectionRunner} of its own, the kernel hands it each pass's
  * two directions, which are independent, to run as it likes; see
@@ -132,8 +139,10 @@ export interface Gradients {
  * const kept = states.slice(); // before the next call reuses the memory
  */
 export class BilstmKernel {
-  /** Recycled records by length (see {@link recycle}). */
-  private readonly spareRecords = new Map<number, Float32Array[]>();
+  /** Offset 0 is never handed out. */
+  private readonly histories = new RegionStack(16);
+  private readonly regions = new WeakMap<RecordedHistory, Region>();
+  private readonly unreleased = new FinalizationRegistry<Region>((region) => this.histories.release(region));
 
   private constructor(
     private readonly wasm: BilstmExports,
@@ -170,42 +179,61 @@ export class BilstmKernel {
    * copies it straight into a tensor, so a request allocates nothing here.
    */
   forward(shape: RecurrenceShape, inputs: ForwardInputs): Float32Array {
-    this.runForward(shape, inputs, false);
+    this.runForward(shape, inputs, null);
     return this.states(shape);
   }
 
-  /** The states (a view, as {@link forward}), and a copy of the record its backward pass needs. */
-  forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; record: Float32Array } {
-    this.runForward(shape, inputs, true);
-    const length = this.wasm.recordLength();
-    const record = this.spareRecords.get(length)?.pop() ?? new Float32Array(length);
-    record.set(this.view(this.wasm.recordOffset(), length));
-    return { states: this.states(shape), record };
+  /** The states (a view, as {@link forward}), and the history its backward pass needs. */
+  forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; history: RecordedHistory } {
+    assertSizes(shape, inputs);
+    const region = this.histories.push(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * Float32Array.BYTES_PER_ELEMENT);
+    try {
+      this.runForward(shape, inputs, region);
+    } catch (error) {
+      this.histories.release(region);
+      throw error;
+    }
+    const history: RecordedHistory = { shape: { ...shape } };
+    this.regions.set(history, region);
+    this.unreleased.register(history, region, history);
+    return { states: this.states(shape), history };
   }
 
   /**
-   * Takes back a record whose backward pass has run, for a later forward
-   * pass of the same size to refill instead of allocating: a training step
-   * of the tutorial model would otherwise leave ~15 MB of records a step to
-   * the garbage collector. The caller must not use `record` again.
+   * Frees a history whose backward pass has run, or never will: the kernel's
+   * memory above it is reused once every later history is released too.
+   * Releasing twice does nothing.
    */
-  recycle(record: Float32Array): void {
-    const spares = this.spareRecords.get(record.length) ?? [];
-    if (spares.length < MAX_SPARE_RECORDS && !spares.includes(record)) spares.push(record);
-    this.spareRecords.set(record.length, spares);
+  release(history: RecordedHistory): void {
+    const region = this.regions.get(history);
+    if (!region || region.released) return;
+    this.unreleased.unregister(history);
+    this.histories.release(region);
   }
 
+  /** Histories kept in the kernel's memory: released ones count until those above them are released too. */
+  get keptHistories(): number {
+    return this.histories.size;
+  }
+
+  /** @throws Error when `inputs.history` is released, of another kernel or of another shape */
   backward(shape: RecurrenceShape, inputs: BackwardInputs): Gradients {
     const { steps, batch, units } = shape;
     assertSizes(shape, inputs);
     assertLength('dStates', inputs.dStates, steps * batch * 2 * units);
-    this.plan(shape, () => this.wasm.planBackward(steps, batch, units));
-    assertLength('record', inputs.record, this.wasm.recordLength());
+    const region = this.regions.get(inputs.history);
+    if (!region) throw new Error('bilstm kernel: this history was not recorded by this kernel');
+    if (region.released) throw new Error('bilstm kernel: this history was released; run the forward pass again');
+    const recorded = inputs.history.shape;
+    if (recorded.steps !== steps || recorded.batch !== batch || recorded.units !== units) {
+      throw new RangeError(`bilstm kernel: the history is of T = ${recorded.steps}, B = ${recorded.batch}, H = ${recorded.units}, not of this pass`);
+    }
+    const pass: Pass = { kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask), base: this.histories.top, historyAt: region.offset };
+    this.plan(shape, () => this.wasm.planBackward(steps, batch, units, pass.base, pass.historyAt));
     this.write(this.wasm.recurrentOffset(), inputs.recurrent);
     if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
     this.write(this.wasm.dStatesOffset(), inputs.dStates);
-    this.write(this.wasm.recordOffset(), inputs.record);
-    this.runPass({ kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask) });
+    this.runPass(pass);
     return {
       dProjected: this.view(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
       dProjectedTransposed: this.view(this.wasm.dProjectedTransposedOffset(), 8 * units * steps * batch),
@@ -214,15 +242,24 @@ export class BilstmKernel {
     };
   }
 
-  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, keepHistory: boolean): void {
+  /** Runs a forward pass that records its history in `history`, or keeps none. */
+  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, history: Region | null): void {
     const { steps, batch, units } = shape;
     assertSizes(shape, inputs);
     assertLength('projected', inputs.projected, steps * batch * 8 * units);
-    this.plan(shape, () => this.wasm.planForward(steps, batch, units, keepHistory ? 1 : 0));
+    const pass: Pass = {
+      kind: 'forward',
+      ...shape,
+      keepHistory: history !== null,
+      masked: Boolean(inputs.mask),
+      base: this.histories.top,
+      historyAt: history?.offset ?? 0,
+    };
+    this.plan(shape, () => this.wasm.planForward(steps, batch, units, pass.keepHistory ? 1 : 0, pass.base, pass.historyAt));
     this.write(this.wasm.recurrentOffset(), inputs.recurrent);
     this.write(this.wasm.projectedOffset(), inputs.projected);
     if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
-    this.runPass({ kind: 'forward', ...shape, keepHistory, masked: Boolean(inputs.mask) });
+    this.runPass(pass);
   }
 
   /** Runs the planned pass, its inputs written. */

@@ -35,14 +35,14 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
 
     const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const { states, record } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D));
+      const { states, history } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D));
       return {
         value: statesTensor(states),
         gradFunc: (dy: tf.Tensor) => {
           const dStates = float32Values(dy);
-          const gradients = kernel.backward(shape, { recurrent: weights, mask, dStates, record });
-          // The tape runs a gradient function once, so the record is done with.
-          kernel.recycle(record);
+          const gradients = kernel.backward(shape, { recurrent: weights, mask, dStates, history });
+          // The tape runs a gradient function once, so the history is done with.
+          kernel.release(history);
           const dProjected = tensorOfView(gradients.dProjected, projected.shape);
           offerGradientByproducts(dProjected, {
             transposed: tensorOfView(gradients.dProjectedTransposed, [8 * units, steps * batch]) as tf.Tensor2D,

@@ -12,11 +12,13 @@
  * arithmetic. Every row is padded from H to Hp (a multiple of 8) with zero
  * weights, so the SIMD loops have no tails and the padding lanes stay 0.
  *
- * The caller (kernel.ts) never computes an address: it asks for a plan
- * (`planForward` / `planBackward`), which grows the memory as needed, then
- * writes its inputs and reads its outputs at the offsets the `*Offset`
- * functions give, all valid until the next plan. Nothing persists between
- * calls but the memory's size.
+ * The caller (kernel.ts) asks for a plan (`planForward` / `planBackward`),
+ * which grows the memory as needed, then writes its inputs and reads its
+ * outputs at the offsets the `*Offset` functions give, all valid until the
+ * next plan. One thing outlives a plan: the history a training forward pass
+ * records for its backward pass (`historyFloats` long), which stays where
+ * the caller placed it; a plan goes above `base`, past every history the
+ * caller keeps.
  *
  * A pass is `prepare*` once, then `*Direction` for each direction. The two
  * directions share no buffer they write, so in Node they may run at once on
@@ -97,12 +99,12 @@ function scratch(at: usize, direction: i32): usize {
   return at + <usize>direction * scratchStride;
 }
 
-function startPlan(stepCount: i32, batchSize: i32, unitCount: i32): void {
+function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize): void {
   steps = stepCount;
   batch = batchSize;
   units = unitCount;
   padded = (unitCount + 7) & ~7;
-  planEnd = 16; // offset 0 is never handed out
+  planEnd = max<i64>(16, (<i64>base + 15) & ~15); // offset 0 is never handed out
 }
 
 /** Grows the memory to hold the plan; false when it cannot. */
@@ -118,12 +120,23 @@ function recordRowWidth(): i32 {
 }
 
 /**
- * Lays out a forward pass of T steps, B rows, H units. `keepHistory` keeps
- * every step's record for a backward pass (training); without it the record
- * holds two steps per direction. Returns 0 when the memory cannot grow enough.
+ * Floats in the history of a training forward pass of T steps, B rows and H
+ * units: its record of every step, both directions.
  */
-export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keepHistory: bool): i32 {
-  startPlan(stepCount, batchSize, unitCount);
+export function historyFloats(stepCount: i32, batchSize: i32, unitCount: i32): f64 {
+  const floats: i64 = 2 * <i64>stepCount * <i64>batchSize * 6 * <i64>((unitCount + 7) & ~7);
+  return <f64>floats;
+}
+
+/**
+ * Lays out a forward pass of T steps, B rows, H units from `base` on.
+ * `keepHistory` records every step at `historyAt` for a backward pass
+ * (training), `historyFloats` below `base`; without it the record holds two
+ * steps per direction, in the plan. Returns 0 when the memory cannot grow
+ * enough.
+ */
+export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keepHistory: bool, base: usize, historyAt: usize): i32 {
+  startPlan(stepCount, batchSize, unitCount, base);
   const t = <i64>stepCount;
   const b = <i64>batchSize;
   const h = <i64>unitCount;
@@ -134,16 +147,16 @@ export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keep
   maskAt = reserve(t * b);
   statesAt = reserve(t * b * 2 * h);
   zeroAt = reserve(b * 6 * hp);
-  recordAt = reserve(2 * <i64>slots * b * 6 * hp);
+  recordAt = keepHistory ? historyAt : reserve(2 * <i64>slots * b * 6 * hp);
   const scratchStart = planEnd;
   packedAt = reserve(hp * 4 * hp);
   reserveSecondScratch(scratchStart);
   return finishPlan() ? 1 : 0;
 }
 
-/** Lays out the backward pass of the forward pass planned with the same sizes and `keepHistory`. */
-export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i32 {
-  startPlan(stepCount, batchSize, unitCount);
+/** Lays out, from `base` on, the backward pass of the forward pass that recorded its history at `historyAt`. */
+export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32, base: usize, historyAt: usize): i32 {
+  startPlan(stepCount, batchSize, unitCount, base);
   const t = <i64>stepCount;
   const b = <i64>batchSize;
   const h = <i64>unitCount;
@@ -152,7 +165,7 @@ export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32): i3
   recurrentAt = reserve(2 * h * 8 * h);
   maskAt = reserve(t * b);
   dStatesAt = reserve(t * b * 2 * h);
-  recordAt = reserve(2 * t * b * 6 * hp);
+  recordAt = historyAt;
   dProjectedAt = reserve(t * b * 8 * h);
   dProjectedTransposedAt = reserve(8 * h * t * b);
   dProjectedSumsAt = reserve(8 * h);
@@ -182,13 +195,6 @@ export function maskOffset(): usize {
 }
 export function statesOffset(): usize {
   return statesAt;
-}
-export function recordOffset(): usize {
-  return recordAt;
-}
-/** Floats in the record of the current plan. */
-export function recordLength(): i32 {
-  return 2 * slots * batch * recordRowWidth();
 }
 export function dStatesOffset(): usize {
   return dStatesAt;
