@@ -298,6 +298,32 @@ describe('resources', () => {
     expect(kernel.keptHistories).toBe(0);
   });
 
+  it("writes dProjected's transpose and row sums along with it, for any batch and width", async () => {
+    const kernel = await ownKernel();
+    for (const [steps, batch, units] of [[5, 7, 8], [3, 4, 5], [4, 1, 3]]) {
+      const shape = { steps, batch, units };
+      const random = createRandom(steps * batch * units);
+      const values = (length: number, zeroBlocks = false) =>
+        Float32Array.from({ length }, (_, i) =>
+          zeroBlocks && Math.floor(i / (8 * units)) < units !== (i % (2 * units)) < units ? 0 : random() - 0.5,
+        );
+      const inputs = { projected: values(steps * batch * 8 * units), recurrent: values(2 * units * 8 * units, true), mask: null };
+      const { history } = kernel.forwardRecorded(shape, inputs);
+      const gradients = kernel.backward(shape, { ...inputs, dStates: values(steps * batch * 2 * units), history });
+      kernel.release(history);
+      const rows = steps * batch;
+      const width = 8 * units;
+      const transposed = Float32Array.from({ length: rows * width }, (_, i) => gradients.dProjected[(i % rows) * width + Math.floor(i / rows)]);
+      expect(gradients.dProjectedTransposed).toEqual(transposed);
+      const sums = Array.from({ length: width }, (_, column) => {
+        let sum = 0;
+        for (let row = 0; row < rows; row++) sum += gradients.dProjected[row * width + column];
+        return sum;
+      });
+      Array.from(gradients.dProjectedSums).forEach((sum, column) => expect(sum).toBeCloseTo(sums[column], 5));
+    }
+  });
+
   it('refuses a history that is released, of another kernel, or of another shape', async () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
