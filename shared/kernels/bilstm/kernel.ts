@@ -142,7 +142,13 @@ export class BilstmKernel {
   /** Offset 0 is never handed out. */
   private readonly histories = new RegionStack(16);
   private readonly regions = new WeakMap<RecordedHistory, Region>();
-  private readonly unreleased = new FinalizationRegistry<Region>((region) => this.histories.release(region));
+  /**
+   * Only where the runtime has a FinalizationRegistry (Workers run its
+   * callbacks only with their `enable_weak_ref` compatibility flag): serving
+   * records no history, so it needs none.
+   */
+  private readonly unreleased =
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Region>((region) => this.histories.release(region)) : undefined;
 
   private constructor(
     private readonly wasm: BilstmExports,
@@ -195,7 +201,7 @@ export class BilstmKernel {
     }
     const history: RecordedHistory = { shape: { ...shape } };
     this.regions.set(history, region);
-    this.unreleased.register(history, region, history);
+    this.unreleased?.register(history, region, history);
     return { states: this.states(shape), history };
   }
 
@@ -207,7 +213,7 @@ export class BilstmKernel {
   release(history: RecordedHistory): void {
     const region = this.regions.get(history);
     if (!region || region.released) return;
-    this.unreleased.unregister(history);
+    this.unreleased?.unregister(history);
     this.histories.release(region);
   }
 
