@@ -337,6 +337,14 @@ describe('resources', () => {
     expect(() => kernel.backward(shape, { ...layerInputs(shape, 1), history })).toThrow('this history was released; run the forward pass again');
   });
 
+  it('keeps no history of a training pass it refuses', async () => {
+    const kernel = await ownKernel();
+    const shape = { steps: 6, batch: 2, units: 8 };
+    expect(() => kernel.forwardRecorded({ ...shape, batch: 0 }, layerInputs(shape, 1))).toThrow('bilstm kernel: batch must be a positive integer, got 0');
+    expect(() => kernel.forwardRecorded({ ...shape, steps: 7 }, layerInputs(shape, 1))).toThrow('bilstm kernel: projected has 768 values, expected 896');
+    expect(kernel.keptHistories).toBe(0);
+  });
+
   it('releases a history whose backward pass never runs once its handle is garbage-collected', async () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };

@@ -191,7 +191,7 @@ export class BilstmKernel {
 
   /** The states (a view, as {@link forward}), and the history its backward pass needs. */
   forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; history: RecordedHistory } {
-    assertSizes(shape, inputs);
+    // runForward checks the sizes; a pass that throws gives its region back.
     const region = this.histories.push(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * Float32Array.BYTES_PER_ELEMENT);
     try {
       this.runForward(shape, inputs, region);
