@@ -80,6 +80,22 @@ describe('Adam', () => {
     }
   });
 
+  it('updates from what a variable holds when something else assigned it between steps', async () => {
+    const ours = freshVariables();
+    const reference = freshVariables();
+    const moments = Object.fromEntries(Object.entries(reference).map(([name, v]) => [name, { m: tf.zerosLike(v), v: tf.zerosLike(v) }]));
+    const adam = await Adam.create(ours, { learningRate: 0.01 });
+    for (let at = 0; at < 6; at++) {
+      if (at === 3) {
+        // As a checkpoint's weights would be restored into a running optimizer's variables.
+        for (const variables of [ours, reference]) variables.kernel.assign(tf.fill(SHAPES.kernel, 0.25));
+      }
+      step(adam, ours, at);
+      referenceStep(reference, moments, gradientsAt(at), at + 1);
+    }
+    expect(read(ours)).toEqual(read(reference));
+  });
+
   it('moves every weight by the learning rate, against its gradient, on the first step', async () => {
     // Step 1: m̂ = g and v̂ = g², so the update is −lr·g / (|g| + ε): −lr·sign(g) unless |g| is near ε.
     const variables = freshVariables();

@@ -43,6 +43,8 @@ export class Adam {
   readonly #variables: ReadonlyArray<readonly [string, tf.Variable]>;
   readonly #kernel: AdamKernel;
   readonly #options: Required<AdamOptions>;
+  /** Each variable's data as this optimizer last assigned it: the kernel already holds those values. */
+  readonly #assigned: object[] = [];
   #step = 0;
 
   private constructor(variables: ReadonlyArray<readonly [string, tf.Variable]>, kernel: AdamKernel, options: Required<AdamOptions>) {
@@ -71,14 +73,20 @@ export class Adam {
     this.#variables.forEach(([name, variable], index) => {
       const gradient = gradients[variable.name];
       if (!gradient) throw new Error(`Adam: no gradient for "${name}"`);
-      // Copied in every step rather than kept in the kernel: a checkpoint's resume assigns the variables too.
-      kernel.parameters(index).set(float32Values(variable));
+      // Copied in unless the variable still holds what the last update assigned: a checkpoint's
+      // resume, or any other assign, gives it new data.
+      if (variable.dataId !== this.#assigned[index]) kernel.parameters(index).set(float32Values(variable));
       kernel.gradients(index).set(float32Values(gradient));
     });
     const { globalClipNorm } = this.#options;
     const gradientScale = globalClipNorm === null ? 1 : Math.min(1, globalClipNorm / kernel.gradientNorm());
     kernel.update({ ...this.#options, step: ++this.#step, gradientScale });
-    tf.tidy(() => this.#variables.forEach(([, variable], index) => variable.assign(tensorOfView(kernel.parameters(index), variable.shape))));
+    tf.tidy(() =>
+      this.#variables.forEach(([, variable], index) => {
+        variable.assign(tensorOfView(kernel.parameters(index), variable.shape));
+        this.#assigned[index] = variable.dataId;
+      }),
+    );
   }
 
   /** The step count and both moments of every variable, for a checkpoint. */
