@@ -62,12 +62,17 @@ function referenceStep(variables: Record<string, tf.Variable>, moments: Record<s
   });
 }
 
+/** Our Adam and the elementwise reference, each on its own copy of the same variables. */
+async function alongsideReference() {
+  const ours = freshVariables();
+  const reference = freshVariables();
+  const moments = Object.fromEntries(Object.entries(reference).map(([name, v]) => [name, { m: tf.zerosLike(v), v: tf.zerosLike(v) }]));
+  return { ours, reference, moments, adam: await Adam.create(ours, { learningRate: 0.01 }) };
+}
+
 describe('Adam', () => {
   it("equals tfjs's elementwise kernels bit for bit, moments included", async () => {
-    const ours = freshVariables();
-    const reference = freshVariables();
-    const moments = Object.fromEntries(Object.entries(reference).map(([name, v]) => [name, { m: tf.zerosLike(v), v: tf.zerosLike(v) }]));
-    const adam = await Adam.create(ours, { learningRate: 0.01 });
+    const { ours, reference, moments, adam } = await alongsideReference();
     for (let at = 0; at < 20; at++) {
       step(adam, ours, at);
       referenceStep(reference, moments, gradientsAt(at), at + 1);
@@ -81,10 +86,7 @@ describe('Adam', () => {
   });
 
   it('updates from what a variable holds when something else assigned it between steps', async () => {
-    const ours = freshVariables();
-    const reference = freshVariables();
-    const moments = Object.fromEntries(Object.entries(reference).map(([name, v]) => [name, { m: tf.zerosLike(v), v: tf.zerosLike(v) }]));
-    const adam = await Adam.create(ours, { learningRate: 0.01 });
+    const { ours, reference, moments, adam } = await alongsideReference();
     for (let at = 0; at < 6; at++) {
       if (at === 3) {
         // As a checkpoint's weights would be restored into a running optimizer's variables.
