@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { float32Values } from '../../backend/heap-values';
 
 /**
- * Copies the final states out of time-aligned states [T, B, 2H], or, for the
- * gradient, back into a [T, B, 2H] of zeros when `toStates` is false.
+ * Copies the final states [B, 2H] out of time-aligned states [T, B, 2H], or,
+ * for the gradient, when `toStates` is true, back into their places in
+ * `states` (a [T, B, 2H] of zeros).
  */
 function copyFinal(states: Float32Array, final: Float32Array, steps: number, batch: number, units: number, toStates: boolean): void {
   for (let b = 0; b < batch; b++) {
