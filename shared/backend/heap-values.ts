@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** What `float32Values` needs of tfjs-backend-wasm's backend: its public `getMemoryOffset` and heap. */
+/** What these functions need of tfjs-backend-wasm's backend: its public `getMemoryOffset`, `makeOutput` and heap. */
 interface WasmHeapBackend {
   getMemoryOffset(dataId: object): number;
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   wasm: { HEAPU8: Uint8Array };
 }
 
@@ -48,4 +49,24 @@ export function float32Values(tensor: tf.Tensor): Float32Array {
  */
 export function tensorOfView(values: Float32Array, shape: readonly number[]): tf.Tensor {
   return tf.tensor(isWasmHeapBackend() ? values : values.slice(), shape as number[], 'float32');
+}
+
+/**
+ * A new float32 tensor in the wasm backend's heap, its values not yet set:
+ * for a kernel of ours to write into (through `float32Values`, taken after
+ * every other allocation) instead of into memory of its own that a tensor
+ * would then copy.
+ *
+ * @throws Error when tfjs does not run on the wasm backend
+ *
+ * @example
+ * ```ts
+ * const states = tensorToFill([100, 1, 128]);
+ * kernel.forward(shape, { projected: float32Values(projected), recurrent, mask: null }, float32Values(states));
+ * ```
+ */
+export function tensorToFill(shape: readonly number[]): tf.Tensor {
+  const backend = tf.backend();
+  if (!isWasmHeapBackend(backend)) throw new Error(`tensorToFill: tfjs runs on '${tf.getBackend()}', not on the wasm backend`);
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...shape], 'float32'));
 }

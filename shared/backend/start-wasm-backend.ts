@@ -4,6 +4,7 @@ import createWasmBackendModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs
 import type { BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
 import type { WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd';
 import { unsortedSegmentSumConfig } from './kernels/unsorted-segment-sum';
+import { rememberHeapMemory } from './wasm-heap';
 
 export interface StartWasmBackendOptions {
   /**
@@ -165,14 +166,18 @@ function assertTfjsBinary(wasmModule: WebAssembly.Module): void {
 /** What the stock factory in `backend_wasm.js` does, minus fetching. */
 function createBackend(wasmModule: WebAssembly.Module, threaded: ThreadedBuild | undefined): Promise<BackendWasm> {
   const createModule = threaded?.createModule ?? (createWasmBackendModule as ThreadedBuild['createModule']);
+  let memory: WebAssembly.Memory | undefined;
   return new Promise((resolve, reject) => {
     createModule({
       ...threaded?.moduleOptions,
       instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
         if (threaded) claimCores(imports, threaded.threads);
         WebAssembly.instantiate(wasmModule, imports)
-          // The threaded glue hands the module on to its workers.
-          .then((instance) => receiveInstance(instance, wasmModule))
+          .then((instance) => {
+            memory = heapMemory(imports, instance);
+            // The threaded glue hands the module on to its workers.
+            receiveInstance(instance, wasmModule);
+          })
           .catch(reject);
         return {};
       },
@@ -181,12 +186,19 @@ function createBackend(wasmModule: WebAssembly.Module, threaded: ThreadedBuild |
       addTfjsBindings(module as BackendWasmModule & Cwrap);
       setThreadsCount(threaded?.threads ?? -1);
       const backend = new BackendWasm(module);
+      if (memory) rememberHeapMemory(backend, memory);
       // XNNPACK's threads, started just now, wait for work for ever: in Node
       // their workers would keep the process from exiting.
       for (const worker of (module as Partial<ThreadedModule>).PThread?.runningWorkers ?? []) worker.unref?.();
       resolve(backend);
     }, reject);
   });
+}
+
+/** The single-threaded build exports its memory; the threaded one imports it as `env.memory`. */
+function heapMemory(imports: WebAssembly.Imports, instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
+  const memory = imports.env?.memory ?? instance.exports.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
 /**

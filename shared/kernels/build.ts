@@ -2,10 +2,11 @@
  * Builds the WebAssembly kernels from their AssemblyScript sources (`npm run
  * build:kernels`, run before test, train, dev, bench and deploy):
  *
- * - `bilstm/build/bilstm.wasm`, with its own memory: what workerd, browsers
- *   and a single-threaded Node run;
- * - `bilstm/build/bilstm-shared.wasm`, importing a shared memory, so that two
- *   instances on two Node threads run the two directions at once
+ * - `bilstm/build/bilstm.wasm`, importing its memory: it works in tfjs's own
+ *   heap, where the tensors are (see `bilstm/kernel.ts`);
+ * - `bilstm/build/bilstm-shared.wasm`, importing a shared memory: tfjs's
+ *   heap when tfjs runs its threaded build, which two instances on two Node
+ *   threads share to run the two directions at once
  *   (`startNodeBilstmKernel({ threads: 2 })`);
  * - `adam/build/adam.wasm`, the optimizer's update, for training in Node.
  *
@@ -30,11 +31,16 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const COMPILER_FLAGS = ['--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--use', 'abort='];
 
 /**
- * The shared build imports its memory (`env.memory`), which the threads
- * share: a shared memory must declare its maximum, here 65536 pages, the
- * 4 GiB the kernel's plans may grow to (MEMORY_LIMIT in the source).
+ * The bilstm kernel imports its memory (`env.memory`), tfjs's heap. It has
+ * no data segment, so instantiating it writes nothing there.
  */
-const SHARED_MEMORY_FLAGS = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536'];
+const IMPORTED_MEMORY_FLAGS = ['--importMemory'];
+
+/**
+ * A shared memory must declare its maximum: 65536 pages, 4 GiB, at least
+ * that of any heap it may import.
+ */
+const SHARED_MEMORY_FLAGS = [...IMPORTED_MEMORY_FLAGS, '--enable', 'threads', '--sharedMemory', '--maximumMemory', '65536'];
 
 /** A binary built from the AssemblyScript module `<kernel>/assembly/<entry>.ts`. */
 interface Target {
@@ -45,7 +51,7 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm.wasm', flags: COMPILER_FLAGS },
+  { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm.wasm', flags: [...COMPILER_FLAGS, ...IMPORTED_MEMORY_FLAGS] },
   { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm-shared.wasm', flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
   { kernel: 'adam', entry: 'adam', outName: 'adam.wasm', flags: COMPILER_FLAGS },
 ];

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../shared/backend/node';
+import { wasmHeap, type WasmHeap } from '../../shared/backend/wasm-heap';
 import { BilstmKernel } from '../../shared/kernels/bilstm';
 import { DirectionHelper, startTwoThreadBilstmKernel } from '../../shared/kernels/bilstm/direction-helper';
 import type { ForwardInputs } from '../../shared/kernels/bilstm/kernel';
@@ -11,14 +12,16 @@ import { createRandom } from '../../shared/random';
 import { compareRecurrenceEngines } from '../support/recurrence-engines';
 
 /**
- * The two-thread kernel (direction 1 on a helper thread over a shared
- * memory) against the one-thread kernel: the same arithmetic in the same
- * order, so the same bits, whatever the shape, mask or memory growth.
+ * The two-thread kernel (direction 1 on a helper thread over tfjs's heap,
+ * shared: tfjs runs its threaded build here) against the one-thread kernel:
+ * the same arithmetic in the same order, so the same bits, whatever the
+ * shape, mask or heap growth.
  */
 
 const BUILD = new URL('../../shared/kernels/bilstm/build/', import.meta.url);
 const compile = async (file: string) => WebAssembly.compile(await readFile(new URL(file, BUILD)));
 
+let heap: WasmHeap;
 let oneThread: BilstmKernel;
 let sharedModule: WebAssembly.Module;
 const helpers: DirectionHelper[] = [];
@@ -27,14 +30,19 @@ const helpers: DirectionHelper[] = [];
 const ALWAYS_PARALLEL = { minParallelWork: 0 };
 
 async function twoThreadKernel(): Promise<BilstmKernel> {
-  const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, ALWAYS_PARALLEL);
+  const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, heap, ALWAYS_PARALLEL);
   helpers.push(helper);
   return kernel;
 }
 
+/** An instance of bilstm-shared.wasm working in the heap. */
+const onHeap = () => WebAssembly.instantiate(sharedModule, { env: { memory: heap.memory } });
+
 beforeAll(async () => {
-  oneThread = BilstmKernel.fromInstance(await WebAssembly.instantiate(await compile('bilstm.wasm'), {}));
+  await startNodeBackend({ threads: 2 });
+  heap = wasmHeap();
   sharedModule = await compile('bilstm-shared.wasm');
+  oneThread = BilstmKernel.fromInstance(await onHeap(), heap);
 });
 
 afterAll(async () => {
@@ -109,8 +117,9 @@ describe('two threads against one: the same bits', () => {
     }
   }
 
-  it('while the shared memory grows from call to call', async () => {
+  it('while the shared heap grows from call to call', async () => {
     const growing = await twoThreadKernel();
+    const heapBytes = heap.memory.buffer.byteLength;
     const sizes: number[] = [];
     const shapes = [
       { steps: 2, batch: 1, units: 3 },
@@ -122,9 +131,10 @@ describe('two threads against one: the same bits', () => {
     shapes.forEach((shape, i) => {
       const inputs = randomInputs({ ...shape, masked: i % 2 === 1 }, 7 + i);
       expectSameBits(passes(growing, shape, inputs), passes(oneThread, shape, inputs));
-      sizes.push(growing.memoryBytes);
+      sizes.push(growing.workspaceBytes);
     });
-    expect(new Set(sizes).size).toBe(sizes.length); // every call grew it
+    expect(new Set(sizes).size).toBe(sizes.length); // every call grew the workspace
+    expect(heap.memory.buffer.byteLength).toBeGreaterThan(heapBytes);
   });
 });
 
@@ -133,7 +143,7 @@ describe('a helper thread that fails', () => {
   const inputs = randomInputs({ ...shape, masked: false }, 1);
 
   it('makes the next call throw once it was terminated, instead of waiting for it', async () => {
-    const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, ALWAYS_PARALLEL);
+    const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, heap, ALWAYS_PARALLEL);
     const { history } = kernel.forwardRecorded(shape, inputs);
     await helper.terminate();
     expect(() => kernel.forward(shape, inputs)).toThrow(/helper thread has stopped \(it was terminated\)/);
@@ -141,17 +151,17 @@ describe('a helper thread that fails', () => {
   });
 
   it('makes the call throw its error when its direction traps, and stays usable', async () => {
-    const helper = await DirectionHelper.start(trappingHelperModule(), ALWAYS_PARALLEL);
+    const helper = await DirectionHelper.start(trappingHelperModule(), heap.memory, ALWAYS_PARALLEL);
     helpers.push(helper);
-    const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(sharedModule, { env: { memory: helper.memory } }), helper);
+    const kernel = BilstmKernel.fromInstance(await onHeap(), heap, helper);
     expect(() => kernel.forward(shape, inputs)).toThrow(/helper thread failed in direction 1: RuntimeError: unreachable/);
     expect(() => kernel.forward(shape, inputs)).toThrow(/helper thread failed in direction 1: RuntimeError: unreachable/);
   });
 
   it('is not asked for passes below minParallelWork, which run on the calling thread', async () => {
-    const helper = await DirectionHelper.start(trappingHelperModule(), { minParallelWork: 1_000 });
+    const helper = await DirectionHelper.start(trappingHelperModule(), heap.memory, { minParallelWork: 1_000 });
     helpers.push(helper);
-    const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(sharedModule, { env: { memory: helper.memory } }), helper);
+    const kernel = BilstmKernel.fromInstance(await onHeap(), heap, helper);
     // T·B·H² = 3·2·16 = 96: both directions here, the same bits as the one-thread kernel.
     expectSameBits(passes(kernel, shape, inputs), passes(oneThread, shape, inputs));
     const large = { steps: 4, batch: 2, units: 16 }; // 2,048: the trapping helper takes direction 1
@@ -159,25 +169,36 @@ describe('a helper thread that fails', () => {
   });
 
   it('rejects its start, saying why, when it cannot instantiate the module', async () => {
-    await expect(DirectionHelper.start(trappingHelperModule({ sharedMemory: false }))).rejects.toThrow(
+    await expect(DirectionHelper.start(trappingHelperModule({ sharedMemory: false }), heap.memory)).rejects.toThrow(
       /helper thread did not start: it threw LinkError.*shared/,
     );
   });
 
-  it('refuses an instance that does not use the memory the helper shares', async () => {
-    const helper = await DirectionHelper.start(sharedModule);
+  it('refuses to start over a heap that is not shared', async () => {
+    await expect(DirectionHelper.start(sharedModule, new WebAssembly.Memory({ initial: 1 }))).rejects.toThrow(
+      'bilstm kernel: two threads need a shared heap: start tfjs with threads ≥ 2 (startNodeBackend({ threads: 2 }))',
+    );
+  });
+
+  it('refuses an instance outside the heap, or a helper outside it', async () => {
+    const otherMemory = () => new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    const helper = await DirectionHelper.start(sharedModule, heap.memory);
     helpers.push(helper);
-    const own = await WebAssembly.instantiate(sharedModule, {
-      env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) },
-    });
-    expect(() => BilstmKernel.fromInstance(own, helper)).toThrow(/must import the memory/);
+    const own = await WebAssembly.instantiate(sharedModule, { env: { memory: otherMemory() } });
+    expect(() => BilstmKernel.fromInstance(own, heap, helper)).toThrow("the instance must import the heap's memory as env.memory");
+    const elsewhere = await DirectionHelper.start(sharedModule, otherMemory());
+    helpers.push(elsewhere);
+    const onTheHeap = await onHeap();
+    expect(() => BilstmKernel.fromInstance(onTheHeap, heap, elsewhere)).toThrow(
+      "the heap must be the memory its direction runner's thread shares",
+    );
   });
 });
 
 /**
  * A module that imports a memory as bilstm-shared.wasm does (shared unless
- * told otherwise), and whose `planForward`, the first thing the helper calls
- * in a forward pass, traps (`unreachable`).
+ * told otherwise), and whose `loadPlan`, the first thing the helper calls
+ * in a pass, traps (`unreachable`).
  */
 function trappingHelperModule({ sharedMemory = true } = {}): WebAssembly.Module {
   const name = (text: string) => [text.length, ...new TextEncoder().encode(text)];
@@ -186,11 +207,11 @@ function trappingHelperModule({ sharedMemory = true } = {}): WebAssembly.Module 
   return new WebAssembly.Module(
     new Uint8Array([
       ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-      ...section(1, 1, 0x60, 4, i32, i32, i32, i32, 1, i32), // type 0: (i32 i32 i32 i32) → i32
+      ...section(1, 1, 0x60, 1, i32, 0), // type 0: (i32) → ()
       // memory, 1 to 65536 pages, flags: has a maximum | shared
       ...section(2, 1, ...name('env'), ...name('memory'), 0x02, sharedMemory ? 0x03 : 0x01, 1, 0x80, 0x80, 0x04),
       ...section(3, 1, 0), // function 0, of type 0
-      ...section(7, 1, ...name('planForward'), 0x00, 0), // exports function 0
+      ...section(7, 1, ...name('loadPlan'), 0x00, 0), // exports function 0
       ...section(10, 1, 3, 0, 0x00, 0x0b), // its body: no locals, unreachable, end
     ]),
   );

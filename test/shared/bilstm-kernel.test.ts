@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { float32Values, tensorToFill } from '../../shared/backend/heap-values';
 import { startNodeBackend } from '../../shared/backend/node';
+import { wasmHeap } from '../../shared/backend/wasm-heap';
 import { BilstmKernel } from '../../shared/kernels/bilstm';
 import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
 import { TUTORIAL_MODEL, type MergeMode, type ModelConfig } from '../../shared/model/config';
@@ -213,7 +215,7 @@ describe('bad input', () => {
 
   it('refuses a module that is not the kernel', () => {
     const empty = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-    expect(() => BilstmKernel.fromInstance(new WebAssembly.Instance(empty))).toThrow(/not the bilstm kernel's module.*planForward/);
+    expect(() => BilstmKernel.fromInstance(new WebAssembly.Instance(empty), wasmHeap())).toThrow(/not the bilstm kernel's module.*planForward/);
   });
 });
 
@@ -260,10 +262,13 @@ describe('resources', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  /** A kernel of its own, whose memory no other test touches. */
+  const kernelModule = async () =>
+    new WebAssembly.Module(await readFile(new URL('../../shared/kernels/bilstm/build/bilstm.wasm', import.meta.url)));
+
+  /** A kernel of its own, whose workspace and histories no other test touches. */
   async function ownKernel(): Promise<BilstmKernel> {
-    const binary = await readFile(new URL('../../shared/kernels/bilstm/build/bilstm.wasm', import.meta.url));
-    return BilstmKernel.fromInstance(new WebAssembly.Instance(new WebAssembly.Module(binary)));
+    const heap = wasmHeap();
+    return BilstmKernel.fromInstance(new WebAssembly.Instance(await kernelModule(), { env: { memory: heap.memory } }), heap);
   }
 
   /** Inputs of a recorded pass of `shape` (H = 8), their values set by `seed`. */
@@ -290,9 +295,9 @@ describe('resources', () => {
     expect(gradients.dProjected).toEqual(expected.dProjected);
     expect(gradients.dRecurrent).toEqual(expected.dRecurrent);
 
-    // Released out of order: kept until the one above it goes too.
+    // Out of order, and twice.
     kernel.release(history);
-    expect(kernel.keptHistories).toBe(2);
+    expect(kernel.keptHistories).toBe(1);
     kernel.release(later);
     kernel.release(later);
     expect(kernel.keptHistories).toBe(0);
@@ -358,7 +363,47 @@ describe('resources', () => {
     expect(kernel.keptHistories).toBe(0);
   });
 
-  it("the kernel's memory grows to the largest call, then is reused", async () => {
+  it('reads tensors and writes new ones where tfjs keeps them, with the results of copies in and out', async () => {
+    const kernel = await ownKernel();
+    const shape = { steps: 6, batch: 2, units: 8 };
+    const copied = layerInputs(shape, 1);
+    const { history: copiedHistory } = kernel.forwardRecorded(shape, copied);
+    const expected = kernel.backward(shape, { ...copied, history: copiedHistory });
+    const expectedValues = Object.fromEntries(Object.entries(expected).map(([name, values]) => [name, values.slice()]));
+    kernel.release(copiedHistory);
+
+    const tensor = (values: Float32Array) => tf.tensor1d(values);
+    const [projected, recurrent, dStates] = [copied.projected, copied.recurrent, copied.dStates].map(tensor);
+    const outputs = [shape.steps * shape.batch * 64, 64 * shape.steps * shape.batch, 64, 16 * 64].map((size) => tensorToFill([size]));
+    const states = tensorToFill([shape.steps * shape.batch * 16]);
+    const recorded = kernel.forwardRecorded(shape, { projected: float32Values(projected), recurrent: float32Values(recurrent), mask: null }, float32Values(states));
+    const [dProjected, dProjectedTransposed, dProjectedSums, dRecurrent] = outputs.map(float32Values);
+    const gradients = kernel.backward(
+      shape,
+      { recurrent: float32Values(recurrent), mask: null, dStates: float32Values(dStates), history: recorded.history },
+      { dProjected, dProjectedTransposed, dProjectedSums, dRecurrent },
+    );
+    kernel.release(recorded.history);
+    // In place: what the kernel returns are the tensors' own values.
+    expect(recorded.states.byteOffset).toBe(float32Values(states).byteOffset);
+    expect(gradients.dProjected.byteOffset).toBe(dProjected.byteOffset);
+    expect(states.dataSync()).toEqual(kernel.forward(shape, copied));
+    outputs.forEach((output, i) => expect(output.dataSync(), Object.keys(expectedValues)[i]).toEqual(Object.values(expectedValues)[i]));
+    // An array outside the heap to write into gets a copy.
+    const outside = new Float32Array(shape.steps * shape.batch * 16);
+    expect(kernel.forward(shape, copied, outside)).toBe(outside);
+    expect(outside).toEqual(states.dataSync());
+    tf.dispose([projected, recurrent, dStates, states, ...outputs]);
+  });
+
+  it('writes nothing into the heap when it is instantiated', async () => {
+    const memory = new WebAssembly.Memory({ initial: 2 });
+    new Uint8Array(memory.buffer).fill(0xa5);
+    new WebAssembly.Instance(await kernelModule(), { env: { memory } });
+    expect(new Uint8Array(memory.buffer).every((byte) => byte === 0xa5)).toBe(true);
+  });
+
+  it("the kernel's workspace grows to the largest call, then is reused, and gives its bytes back to the heap", async () => {
     const kernel = await ownKernel();
     const call = (steps: number) => {
       const shape = { steps, batch: 4, units: 8 };
@@ -368,10 +413,24 @@ describe('resources', () => {
       kernel.release(history);
     };
     call(500);
-    const afterLargest = kernel.memoryBytes;
+    const afterLargest = kernel.workspaceBytes;
     for (let i = 0; i < 20; i++) call(i % 2 ? 500 : 50);
-    expect(kernel.memoryBytes).toBe(afterLargest);
+    expect(kernel.workspaceBytes).toBe(afterLargest);
     call(5000);
-    expect(kernel.memoryBytes).toBeGreaterThan(afterLargest);
+    expect(kernel.workspaceBytes).toBeGreaterThan(afterLargest);
+    // Every history went back to the heap: 20 more calls need no more of it.
+    const heapBytes = wasmHeap().memory.buffer.byteLength;
+    for (let i = 0; i < 20; i++) call(i % 2 ? 5000 : 500);
+    expect(wasmHeap().memory.buffer.byteLength).toBe(heapBytes);
+  });
+
+  it('refuses a pass the heap cannot hold, and keeps working', async () => {
+    const kernel = await ownKernel();
+    const huge = { steps: 2 ** 20, batch: 64, units: 64 };
+    const inputs = { projected: { length: huge.steps * huge.batch * 512 } as Float32Array, recurrent: new Float32Array(128 * 512), mask: null };
+    expect(() => kernel.forwardRecorded(huge, inputs)).toThrow(/the heap cannot grow enough for T = 1048576, B = 64, H = 64/);
+    expect(kernel.keptHistories).toBe(0);
+    const shape = { steps: 6, batch: 2, units: 8 };
+    expect(kernel.forward(shape, layerInputs(shape, 1))).toHaveLength(6 * 2 * 16);
   });
 });

@@ -1,8 +1,6 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { WasmHeap } from '../../backend/wasm-heap';
 import { BilstmKernel, type DirectionRunner, type Pass } from './kernel';
-
-/** As `--maximumMemory` in ../build.ts: an imported shared memory must declare the same maximum. */
-const MAXIMUM_PAGES = 65536;
 
 const WORKER_SCRIPT = new URL('./direction-worker.mjs', import.meta.url);
 
@@ -12,7 +10,7 @@ const WORKER_SCRIPT = new URL('./direction-worker.mjs', import.meta.url);
  *
  * A pass: the kernel's thread writes the pass into the command words and
  * turns `state` from idle to requested; the worker, waiting on `state`,
- * plans and runs direction 1, then sets done (or failed, after posting the
+ * loads the plan the kernel's thread stored and runs direction 1, then sets done (or failed, after posting the
  * error on the failures port) and notifies; the kernel's thread, having run
  * direction 0 meanwhile, waits for that and turns `state` back to idle. The
  * worker sets exited as it exits (process.exit(), an uncaught error); so
@@ -22,7 +20,7 @@ const WORKER_SCRIPT = new URL('./direction-worker.mjs', import.meta.url);
  * allocates next to nothing) could leave a pass waiting.
  */
 const PROTOCOL = {
-  word: { state: 0, kind: 1, steps: 2, batch: 3, units: 4, keepHistory: 5, masked: 6, base: 7, historyAt: 8 },
+  word: { state: 0, kind: 1, masked: 2, planAt: 3 },
   state: { idle: 0, requested: 1, done: 2, failed: 3, exited: 4 },
   kind: { forward: 0, backward: 1 },
 } as const;
@@ -48,7 +46,7 @@ export interface DirectionHelperOptions {
 /**
  * Runs direction 1 of each pass on a helper thread (a `worker_threads`
  * Worker with its own instance of bilstm-shared.wasm over the kernel's shared
- * memory) while the kernel's thread runs direction 0, then waits for it:
+ * heap: tfjs's, when it runs its threaded build) while the kernel's thread runs direction 0, then waits for it:
  * Node's main thread may block in `Atomics.wait`, and a pass is short enough
  * (milliseconds) that a message round trip would cost a good part of it.
  *
@@ -59,9 +57,10 @@ export interface DirectionHelperOptions {
  *
  * @example
  * ```ts
- * const helper = await DirectionHelper.start(sharedModule);
- * const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: helper.memory } });
- * const kernel = BilstmKernel.fromInstance(instance, helper);
+ * const heap = wasmHeap(); // after startNodeBackend({ threads: 2 })
+ * const helper = await DirectionHelper.start(sharedModule, heap.memory);
+ * const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: heap.memory } });
+ * const kernel = BilstmKernel.fromInstance(instance, heap, helper);
  * kernel.forward({ steps: 100, batch: 32, units: 64 }, { projected, recurrent, mask: null });
  * await helper.terminate(); // the kernel's next call throws
  * ```
@@ -71,7 +70,7 @@ export class DirectionHelper implements DirectionRunner {
   private stopReason: string | null = null;
 
   private constructor(
-    /** The shared memory the kernel's instance must import as `env.memory`. */
+    /** The shared memory the kernel's instance must work in too. */
     readonly memory: WebAssembly.Memory,
     private readonly worker: Worker,
     private readonly words: Int32Array,
@@ -89,15 +88,19 @@ export class DirectionHelper implements DirectionRunner {
 
   /**
    * Starts the helper thread on `sharedModule` (bilstm-shared.wasm, compiled)
-   * with a new shared memory, and resolves once the thread is ready.
+   * over `memory`, and resolves once the thread is ready.
    *
-   * @throws Error when the thread cannot start or instantiate the module
+   * @throws TypeError when `memory` is not shared; Error when the thread
+   *   cannot start or instantiate the module
    */
   static async start(
     sharedModule: WebAssembly.Module,
+    memory: WebAssembly.Memory,
     { minParallelWork = DEFAULT_MIN_PARALLEL_WORK }: DirectionHelperOptions = {},
   ): Promise<DirectionHelper> {
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+    if (!(memory.buffer instanceof SharedArrayBuffer)) {
+      throw new TypeError('bilstm kernel: two threads need a shared heap: start tfjs with threads ≥ 2 (startNodeBackend({ threads: 2 }))');
+    }
     const words = new Int32Array(new SharedArrayBuffer(Object.keys(word).length * Int32Array.BYTES_PER_ELEMENT));
     const { port1: failures, port2: workerFailures } = new MessageChannel();
     const worker = new Worker(WORKER_SCRIPT, {
@@ -140,14 +143,9 @@ export class DirectionHelper implements DirectionRunner {
   private request(pass: Pass): void {
     const { words } = this;
     words[word.kind] = PROTOCOL.kind[pass.kind];
-    words[word.steps] = pass.steps;
-    words[word.batch] = pass.batch;
-    words[word.units] = pass.units;
-    words[word.keepHistory] = pass.keepHistory ? 1 : 0;
     words[word.masked] = pass.masked ? 1 : 0;
-    // Byte offsets below 4 GiB, read back with >>> 0.
-    words[word.base] = pass.base;
-    words[word.historyAt] = pass.historyAt;
+    // An address below 4 GiB, read back with >>> 0.
+    words[word.planAt] = pass.planAt;
     if (Atomics.compareExchange(words, word.state, state.idle, state.requested) !== state.idle) throw this.stopped();
     Atomics.notify(words, word.state);
   }
@@ -178,25 +176,28 @@ export class DirectionHelper implements DirectionRunner {
 
 /**
  * A kernel that runs the two directions of each pass at once, on the
- * calling thread and a helper thread, from bilstm-shared.wasm compiled; Node
- * only. Its results are bit for bit those of the one-thread kernel.
+ * calling thread and a helper thread, from bilstm-shared.wasm compiled, in
+ * `heap`, which must be shared (tfjs's threaded build); Node only. Its
+ * results are bit for bit those of the one-thread kernel.
  *
  * @example
  * ```ts
+ * await startNodeBackend({ threads: 2 });
  * const sharedModule = await WebAssembly.compile(await readFile('shared/kernels/bilstm/build/bilstm-shared.wasm'));
- * const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule);
+ * const { kernel, helper } = await startTwoThreadBilstmKernel(sharedModule, wasmHeap());
  * const states = kernel.forward({ steps: 100, batch: 32, units: 64 }, { projected, recurrent, mask: null });
  * await helper.terminate(); // when done with the kernel
  * ```
  */
 export async function startTwoThreadBilstmKernel(
   sharedModule: WebAssembly.Module,
+  heap: WasmHeap,
   options?: DirectionHelperOptions,
 ): Promise<{ kernel: BilstmKernel; helper: DirectionHelper }> {
-  const helper = await DirectionHelper.start(sharedModule, options);
+  const helper = await DirectionHelper.start(sharedModule, heap.memory, options);
   try {
-    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: helper.memory } });
-    return { kernel: BilstmKernel.fromInstance(instance, helper), helper };
+    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: heap.memory } });
+    return { kernel: BilstmKernel.fromInstance(instance, heap, helper), helper };
   } catch (error) {
     await helper.terminate();
     throw error;

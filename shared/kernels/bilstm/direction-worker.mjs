@@ -41,18 +41,9 @@ for (;;) {
   Atomics.notify(words, word.state);
 }
 
-/** Plans as the kernel's instance did (this instance's plan is its own), then runs direction 1. */
+/** Loads the plan the kernel's instance stored (this instance's globals are its own), then runs direction 1. */
 function runDirection() {
-  const forward = words[word.kind] === kind.forward;
-  const steps = words[word.steps];
-  const batch = words[word.batch];
-  const units = words[word.units];
-  const base = words[word.base] >>> 0;
-  const historyAt = words[word.historyAt] >>> 0;
-  const planned = forward
-    ? kernel.planForward(steps, batch, units, words[word.keepHistory], base, historyAt)
-    : kernel.planBackward(steps, batch, units, base, historyAt);
-  if (planned !== 1) throw new Error(`cannot plan T = ${steps}, B = ${batch}, H = ${units}`);
-  if (forward) kernel.forwardDirection(1, words[word.masked]);
+  kernel.loadPlan(words[word.planAt] >>> 0);
+  if (words[word.kind] === kind.forward) kernel.forwardDirection(1, words[word.masked]);
   else kernel.backwardDirection(1, words[word.masked]);
 }

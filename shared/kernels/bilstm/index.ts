@@ -1,3 +1,4 @@
+import { wasmHeap } from '../../backend/wasm-heap';
 import { installRecurrenceKernel } from '../../model/ops/recurrence-engine';
 import { BilstmKernel } from './kernel';
 import { kernelRecurrence } from './op';
@@ -8,20 +9,23 @@ export { kernelRecurrence } from './op';
 let startup: Promise<void> | undefined;
 
 /**
- * Instantiates the fused BiLSTM kernel from its compiled module and makes it
- * the model's recurrence engine (see `setRecurrenceEngine`). The caller
+ * Instantiates the fused BiLSTM kernel from its compiled module, in the heap
+ * of the running tfjs wasm backend (start that first), and makes it the
+ * model's recurrence engine (see `setRecurrenceEngine`). The caller
  * compiles or imports the module: see `startNodeBilstmKernel`,
  * `startWorkerdBilstmKernel` and `startBrowserBilstmKernel`.
  *
  * Calls while a start is under way share it, later calls resolve at once,
  * and a failed start may be retried (see `installBilstmKernel`).
  *
- * @throws TypeError when `wasmModule` is not the bilstm kernel's module
+ * @throws TypeError when `wasmModule` is not the bilstm kernel's module;
+ *   Error when the tfjs wasm backend has not started
  *
  * @example
  * ```ts
  * import bilstmWasm from './build/bilstm.wasm';
  *
+ * await startWorkerdBackend();
  * await startBilstmKernel(bilstmWasm);
  * recurrenceEngine(); // 'kernel'
  * ```
@@ -31,8 +35,9 @@ export function startBilstmKernel(wasmModule: WebAssembly.Module): Promise<void>
     if (!(wasmModule instanceof WebAssembly.Module)) {
       throw new TypeError('startBilstmKernel: wasmModule must be a WebAssembly.Module');
     }
-    // The kernel imports nothing: no runtime, no abort handler.
-    return BilstmKernel.fromInstance(await WebAssembly.instantiate(wasmModule, {}));
+    const heap = wasmHeap();
+    // The kernel imports nothing else: no runtime, no abort handler.
+    return BilstmKernel.fromInstance(await WebAssembly.instantiate(wasmModule, { env: { memory: heap.memory } }), heap);
   });
 }
 
@@ -45,7 +50,7 @@ export function startBilstmKernel(wasmModule: WebAssembly.Module): Promise<void>
  *
  * @example
  * ```ts
- * await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(sharedModule)).kernel);
+ * await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(sharedModule, wasmHeap())).kernel);
  * ```
  */
 export function installBilstmKernel(create: () => Promise<BilstmKernel>): Promise<void> {

@@ -1,11 +1,34 @@
+import type { WasmHeap } from '../../backend/wasm-heap';
 import type { RecurrenceShape, TimeMask } from '../../model/ops/bidirectional-recurrence';
-import { RegionStack, type Region } from './region-stack';
 
-/** What `assembly/bilstm.ts` exports; `bool` parameters are 0 or 1. */
+/** What `assembly/bilstm.ts` exports; `bool` parameters are 0 or 1, addresses 0 where not placed. */
 interface BilstmExports {
   memory: WebAssembly.Memory;
-  planForward(steps: number, batch: number, units: number, keepHistory: number, base: number, historyAt: number): number;
-  planBackward(steps: number, batch: number, units: number, base: number, historyAt: number): number;
+  planForward(
+    steps: number,
+    batch: number,
+    units: number,
+    keepHistory: number,
+    base: number,
+    historyAt: number,
+    recurrentAt: number,
+    projectedAt: number,
+    statesAt: number,
+  ): number;
+  planBackward(
+    steps: number,
+    batch: number,
+    units: number,
+    base: number,
+    historyAt: number,
+    recurrentAt: number,
+    dStatesAt: number,
+    dProjectedAt: number,
+    dProjectedTransposedAt: number,
+    dProjectedSumsAt: number,
+    dRecurrentAt: number,
+  ): number;
+  loadPlan(base: number): void;
   historyFloats(steps: number, batch: number, units: number): number;
   recurrentOffset(): number;
   projectedOffset(): number;
@@ -25,6 +48,7 @@ interface BilstmExports {
 const EXPORTED_FUNCTIONS = [
   'planForward',
   'planBackward',
+  'loadPlan',
   'historyFloats',
   'recurrentOffset',
   'projectedOffset',
@@ -41,19 +65,15 @@ const EXPORTED_FUNCTIONS = [
   'backwardDirection',
 ] as const;
 
-/** One planned pass, as a second instance of the module needs it to plan the same and run a direction. */
+/** One planned pass, as a second instance of the module needs it to run a direction. */
 export interface Pass {
   kind: 'forward' | 'backward';
   steps: number;
   batch: number;
   units: number;
-  /** The forward pass's `keepHistory` (always true for a backward pass). */
-  keepHistory: boolean;
   masked: boolean;
-  /** Where the plan starts: above every history the kernel keeps. */
-  base: number;
-  /** The pass's history, when it keeps one (0 otherwise). */
-  historyAt: number;
+  /** Where the plan is stored, for `loadPlan`. */
+  planAt: number;
 }
 
 /**
@@ -64,7 +84,7 @@ export interface Pass {
 export interface DirectionRunner {
   /** Returns once both directions are done; `runHere(direction)` runs one on the calling thread. */
   runDirections(pass: Pass, runHere: (direction: 0 | 1) => void): void;
-  /** When set, the memory the kernel's instance must use: the one the runner's thread shares. */
+  /** When set, the memory the runner's thread works in: the kernel's heap must be it. */
   readonly memory?: WebAssembly.Memory;
 }
 
@@ -75,6 +95,10 @@ const ONE_THREAD: DirectionRunner = {
   },
 };
 
+/**
+ * A pass's arrays: a view of the kernel's heap (a tensor's values, see
+ * `float32Values`) is read in place; any other array is copied in.
+ */
 export interface ForwardInputs {
   /** [T, B, 8H], time-aligned, gate-major. */
   projected: Float32Array;
@@ -95,14 +119,13 @@ export interface BackwardInputs {
 
 /**
  * The gates and states of every step of a training forward pass, which its
- * backward pass reads, kept in the kernel's memory until released (see
+ * backward pass reads, kept in the kernel's heap until released (see
  * {@link BilstmKernel.release}). Opaque.
  */
 export interface RecordedHistory {
   readonly shape: RecurrenceShape;
 }
 
-/** Views of the kernel's memory, valid until its next call. */
 export interface Gradients {
   /** [T, B, 8H]. */
   dProjected: Float32Array;
@@ -117,49 +140,70 @@ export interface Gradients {
   dRecurrent: Float32Array;
 }
 
+/** Cache-line aligned: SIMD loads want 16 bytes, and two threads never share a line at an allocation's edge. */
+const ALIGNMENT = 64;
+
+/** Bytes from the heap, from `start` (`address` rounded up to {@link ALIGNMENT}) on. */
+interface Allocation {
+  readonly address: number;
+  readonly start: number;
+  readonly bytes: number;
+}
+
+interface History {
+  readonly allocation: Allocation;
+  released: boolean;
+}
+
 /**
- * The compiled kernel, instantiated, behind typed arrays: each call copies
- * its inputs into the kernel's memory; the states a forward pass returns and
- * the gradients of a backward pass are views of that memory, valid until the
- * next call. The memory grows to the largest call and is reused.
+ * The compiled kernel, instantiated over tfjs's heap (see `WasmHeap`): it
+ * reads its inputs and writes its outputs where the tensors are, when given
+ * views of that heap; other arrays are copied in, and outputs without a
+ * place are views of the kernel's workspace, valid until its next call. The
+ * workspace, allocated from the heap, grows to the largest call and is
+ * reused.
  *
  * The history a training forward pass records for its backward pass stays in
- * the kernel's memory, stacked below every later call's plan, until it is
- * released: copying it out to JavaScript and back in cost a tutorial training
- * step 2.2–2.8 ms (~30 MB for its two layers). A history whose backward pass
- * never runs is released when its handle is garbage-collected.
+ * the heap until released: copying it out to JavaScript and back in cost a
+ * tutorial training step 2.2–2.8 ms (~30 MB for its two layers). A history
+ * whose backward pass never runs is released when its handle is
+ * garbage-collected.
  *
  * With a {@link DirectionRunner} of its own, the kernel hands it each pass's
  * two directions, which are independent, to run as it likes; see
  * `startTwoThreadBilstmKernel` (Node only).
  *
  * @example
- * const kernel = BilstmKernel.fromInstance(await WebAssembly.instantiate(module));
+ * const heap = wasmHeap();
+ * const instance = await WebAssembly.instantiate(bilstmModule, { env: { memory: heap.memory } });
+ * const kernel = BilstmKernel.fromInstance(instance, heap);
  * const states = kernel.forward({ steps: 100, batch: 1, units: 64 }, { projected, recurrent, mask: null });
- * const kept = states.slice(); // before the next call reuses the memory
+ * const kept = states.slice(); // before the next call reuses the workspace
  */
 export class BilstmKernel {
-  /** Offset 0 is never handed out. */
-  private readonly histories = new RegionStack(16);
-  private readonly regions = new WeakMap<RecordedHistory, Region>();
+  private workspace: Allocation | null = null;
+  private readonly histories = new WeakMap<RecordedHistory, History>();
+  private liveHistories = 0;
   /**
    * Only where the runtime has a FinalizationRegistry (Workers run its
    * callbacks only with their `enable_weak_ref` compatibility flag): serving
    * records no history, so it needs none.
    */
   private readonly unreleased =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Region>((region) => this.histories.release(region)) : undefined;
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<History>((history) => this.free(history)) : undefined;
 
   private constructor(
     private readonly wasm: BilstmExports,
+    private readonly heap: WasmHeap,
     private readonly directions: DirectionRunner,
   ) {}
 
   /**
-   * @throws TypeError when `instance` is not of the bilstm kernel's module, or
-   *   does not use the memory `directions` shares
+   * @throws TypeError when `instance` is not of the bilstm kernel's module,
+   *   or does not work in `heap`'s memory, or that memory is not the one
+   *   `directions` shares
    */
-  static fromInstance(instance: WebAssembly.Instance, directions: DirectionRunner = ONE_THREAD): BilstmKernel {
+  static fromInstance(instance: WebAssembly.Instance, heap: WasmHeap, directions: DirectionRunner = ONE_THREAD): BilstmKernel {
     const exports = instance.exports as Record<string, unknown>;
     const missing = [
       ...EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function'),
@@ -168,104 +212,148 @@ export class BilstmKernel {
     if (missing.length > 0) {
       throw new TypeError(`BilstmKernel: not the bilstm kernel's module: it does not export ${missing.join(', ')}`);
     }
-    if (directions.memory && directions.memory !== exports.memory) {
-      throw new TypeError("BilstmKernel: the instance must import the memory its direction runner's thread shares");
+    if (exports.memory !== heap.memory) {
+      throw new TypeError("BilstmKernel: the instance must import the heap's memory as env.memory");
     }
-    return new BilstmKernel(exports as unknown as BilstmExports, directions);
+    if (directions.memory && directions.memory !== heap.memory) {
+      throw new TypeError("BilstmKernel: the heap must be the memory its direction runner's thread shares");
+    }
+    return new BilstmKernel(exports as unknown as BilstmExports, heap, directions);
   }
 
-  /** The size of the kernel's memory: it grows to fit the largest call so far, then is reused. */
-  get memoryBytes(): number {
-    return this.wasm.memory.buffer.byteLength;
+  /** The workspace's size: it grows to fit the largest call so far, then is reused. */
+  get workspaceBytes(): number {
+    return this.workspace?.bytes ?? 0;
   }
 
   /**
    * States [T, B, 2H], time-aligned, as `bidirectionalRecurrence` returns
-   * them: a view of the kernel's memory, valid until its next call. Serving
-   * copies it straight into a tensor, so a request allocates nothing here.
+   * them: written into `into` (a tensor's values to fill, in place when a
+   * view of the heap) and returned, or else a view of the workspace, valid
+   * until the next call.
    */
-  forward(shape: RecurrenceShape, inputs: ForwardInputs): Float32Array {
-    this.runForward(shape, inputs, null);
-    return this.states(shape);
+  forward(shape: RecurrenceShape, inputs: ForwardInputs, into?: Float32Array): Float32Array {
+    assertForward(shape, inputs);
+    return this.runForward(shape, inputs, null, into);
   }
 
-  /** The states (a view, as {@link forward}), and the history its backward pass needs. */
-  forwardRecorded(shape: RecurrenceShape, inputs: ForwardInputs): { states: Float32Array; history: RecordedHistory } {
-    // runForward checks the sizes; a pass that throws gives its region back.
-    const region = this.histories.push(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * Float32Array.BYTES_PER_ELEMENT);
+  /** The states (as {@link forward}), and the history its backward pass needs. */
+  forwardRecorded(
+    shape: RecurrenceShape,
+    inputs: ForwardInputs,
+    into?: Float32Array,
+  ): { states: Float32Array; history: RecordedHistory } {
+    assertForward(shape, inputs);
+    const history: History = { allocation: this.allocate(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * 4, shape), released: false };
+    this.liveHistories++;
+    let states: Float32Array;
     try {
-      this.runForward(shape, inputs, region);
+      states = this.runForward(shape, inputs, history.allocation, into);
     } catch (error) {
-      this.histories.release(region);
+      this.free(history);
       throw error;
     }
-    const history: RecordedHistory = { shape: { ...shape } };
-    this.regions.set(history, region);
-    this.unreleased?.register(history, region, history);
-    return { states: this.states(shape), history };
+    const handle: RecordedHistory = { shape: { ...shape } };
+    this.histories.set(handle, history);
+    this.unreleased?.register(handle, history, handle);
+    return { states, history: handle };
+  }
+
+  /** Frees a history whose backward pass has run, or never will. Releasing twice does nothing. */
+  release(history: RecordedHistory): void {
+    const kept = this.histories.get(history);
+    if (!kept) return;
+    this.unreleased?.unregister(history);
+    this.free(kept);
+  }
+
+  /** Histories kept in the heap. */
+  get keptHistories(): number {
+    return this.liveHistories;
   }
 
   /**
-   * Frees a history whose backward pass has run, or never will: the kernel's
-   * memory above it is reused once every later history is released too.
-   * Releasing twice does nothing.
+   * The gradients, written into `into`'s arrays where given (in place when
+   * views of the heap), else views of the workspace, valid until the next call.
+   *
+   * @throws Error when `inputs.history` is released, of another kernel or of another shape
    */
-  release(history: RecordedHistory): void {
-    const region = this.regions.get(history);
-    if (!region || region.released) return;
-    this.unreleased?.unregister(history);
-    this.histories.release(region);
-  }
-
-  /** Histories kept in the kernel's memory: released ones count until those above them are released too. */
-  get keptHistories(): number {
-    return this.histories.size;
-  }
-
-  /** @throws Error when `inputs.history` is released, of another kernel or of another shape */
-  backward(shape: RecurrenceShape, inputs: BackwardInputs): Gradients {
+  backward(shape: RecurrenceShape, inputs: BackwardInputs, into: Partial<Gradients> = {}): Gradients {
     const { steps, batch, units } = shape;
     assertSizes(shape, inputs);
     assertLength('dStates', inputs.dStates, steps * batch * 2 * units);
-    const region = this.regions.get(inputs.history);
-    if (!region) throw new Error('bilstm kernel: this history was not recorded by this kernel');
-    if (region.released) throw new Error('bilstm kernel: this history was released; run the forward pass again');
+    const lengths: Record<keyof Gradients, number> = {
+      dProjected: steps * batch * 8 * units,
+      dProjectedTransposed: 8 * units * steps * batch,
+      dProjectedSums: 8 * units,
+      dRecurrent: 2 * units * 8 * units,
+    };
+    for (const [name, array] of Object.entries(into)) assertLength(name, array, lengths[name as keyof Gradients]);
+    const history = this.histories.get(inputs.history);
+    if (!history) throw new Error('bilstm kernel: this history was not recorded by this kernel');
+    if (history.released) throw new Error('bilstm kernel: this history was released; run the forward pass again');
     const recorded = inputs.history.shape;
     if (recorded.steps !== steps || recorded.batch !== batch || recorded.units !== units) {
       throw new RangeError(`bilstm kernel: the history is of T = ${recorded.steps}, B = ${recorded.batch}, H = ${recorded.units}, not of this pass`);
     }
-    const pass: Pass = { kind: 'backward', ...shape, keepHistory: true, masked: Boolean(inputs.mask), base: this.histories.top, historyAt: region.offset };
-    this.plan(shape, () => this.wasm.planBackward(steps, batch, units, pass.base, pass.historyAt));
-    this.write(this.wasm.recurrentOffset(), inputs.recurrent);
-    if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
-    this.write(this.wasm.dStatesOffset(), inputs.dStates);
-    this.runPass(pass);
+    // Addresses first: planning may grow the heap, which detaches the views of an unshared memory.
+    const at = {
+      recurrent: this.addressOf(inputs.recurrent),
+      dStates: this.addressOf(inputs.dStates),
+      dProjected: this.addressOf(into.dProjected),
+      dProjectedTransposed: this.addressOf(into.dProjectedTransposed),
+      dProjectedSums: this.addressOf(into.dProjectedSums),
+      dRecurrent: this.addressOf(into.dRecurrent),
+    };
+    const planAt = this.plan(shape, (base) =>
+      this.wasm.planBackward(
+        steps,
+        batch,
+        units,
+        base,
+        history.allocation.start,
+        at.recurrent,
+        at.dStates,
+        at.dProjected,
+        at.dProjectedTransposed,
+        at.dProjectedSums,
+        at.dRecurrent,
+      ),
+    );
+    this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
+    if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
+    this.copyIn(at.dStates, this.wasm.dStatesOffset(), inputs.dStates);
+    this.runPass({ kind: 'backward', ...shape, masked: Boolean(inputs.mask), planAt });
     return {
-      dProjected: this.view(this.wasm.dProjectedOffset(), steps * batch * 8 * units),
-      dProjectedTransposed: this.view(this.wasm.dProjectedTransposedOffset(), 8 * units * steps * batch),
-      dProjectedSums: this.view(this.wasm.dProjectedSumsOffset(), 8 * units),
-      dRecurrent: this.view(this.wasm.dRecurrentOffset(), 2 * units * 8 * units),
+      dProjected: this.copyOut(at.dProjected, this.wasm.dProjectedOffset(), lengths.dProjected, into.dProjected),
+      dProjectedTransposed: this.copyOut(
+        at.dProjectedTransposed,
+        this.wasm.dProjectedTransposedOffset(),
+        lengths.dProjectedTransposed,
+        into.dProjectedTransposed,
+      ),
+      dProjectedSums: this.copyOut(at.dProjectedSums, this.wasm.dProjectedSumsOffset(), lengths.dProjectedSums, into.dProjectedSums),
+      dRecurrent: this.copyOut(at.dRecurrent, this.wasm.dRecurrentOffset(), lengths.dRecurrent, into.dRecurrent),
     };
   }
 
-  /** Runs a forward pass that records its history in `history`, or keeps none. */
-  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, history: Region | null): void {
+  /**
+   * Runs a forward pass whose sizes were checked, recording its history in
+   * `history` or keeping none; returns the states.
+   */
+  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, history: Allocation | null, into: Float32Array | undefined): Float32Array {
     const { steps, batch, units } = shape;
-    assertSizes(shape, inputs);
-    assertLength('projected', inputs.projected, steps * batch * 8 * units);
-    const pass: Pass = {
-      kind: 'forward',
-      ...shape,
-      keepHistory: history !== null,
-      masked: Boolean(inputs.mask),
-      base: this.histories.top,
-      historyAt: history?.offset ?? 0,
-    };
-    this.plan(shape, () => this.wasm.planForward(steps, batch, units, pass.keepHistory ? 1 : 0, pass.base, pass.historyAt));
-    this.write(this.wasm.recurrentOffset(), inputs.recurrent);
-    this.write(this.wasm.projectedOffset(), inputs.projected);
-    if (inputs.mask) this.write(this.wasm.maskOffset(), inputs.mask);
-    this.runPass(pass);
+    const statesLength = steps * batch * 2 * units;
+    if (into) assertLength('states', into, statesLength);
+    const at = { recurrent: this.addressOf(inputs.recurrent), projected: this.addressOf(inputs.projected), states: this.addressOf(into) };
+    const planAt = this.plan(shape, (base) =>
+      this.wasm.planForward(steps, batch, units, history ? 1 : 0, base, history?.start ?? 0, at.recurrent, at.projected, at.states),
+    );
+    this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
+    this.copyIn(at.projected, this.wasm.projectedOffset(), inputs.projected);
+    if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
+    this.runPass({ kind: 'forward', ...shape, masked: Boolean(inputs.mask), planAt });
+    return this.copyOut(at.states, this.wasm.statesOffset(), statesLength, into);
   }
 
   /** Runs the planned pass, its inputs written. */
@@ -279,27 +367,67 @@ export class BilstmKernel {
     this.directions.runDirections(pass, (direction) => runDirection(direction, masked));
   }
 
-  private states({ steps, batch, units }: RecurrenceShape): Float32Array {
-    return this.view(this.wasm.statesOffset(), steps * batch * 2 * units);
-  }
-
-  private plan({ steps, batch, units }: RecurrenceShape, plan: () => number): void {
-    if (plan() !== 1) {
-      throw new RangeError(
-        `bilstm kernel: cannot grow its memory for T = ${steps}, B = ${batch}, H = ${units}; use shorter texts or smaller batches`,
-      );
+  /**
+   * Plans in the workspace, growing it first when the plan does not fit;
+   * returns where the plan starts (and is stored).
+   */
+  private plan(shape: RecurrenceShape, plan: (base: number) => number): number {
+    // A plan stores itself at its base before it is measured: a workspace always holds that much.
+    this.workspace ??= this.allocate(ALIGNMENT * 2, shape);
+    let end = plan(this.workspace.start);
+    if (end >= 0 && end > this.workspace.start + this.workspace.bytes) {
+      const bytes = end - this.workspace.start;
+      this.heap.free(this.workspace.address);
+      this.workspace = null;
+      this.workspace = this.allocate(bytes, shape);
+      end = plan(this.workspace.start);
     }
+    if (end < 0) throw tooLarge(shape);
+    return this.workspace.start;
   }
 
-  // Views are taken after planning: growing the memory detaches older ones
-  // (those of a shared memory, it leaves too short).
-  private write(offset: number, values: Float32Array): void {
-    new Float32Array(this.wasm.memory.buffer, offset, values.length).set(values);
+  private allocate(bytes: number, shape: RecurrenceShape): Allocation {
+    const address = this.heap.malloc(bytes + ALIGNMENT);
+    if (address === 0) throw tooLarge(shape);
+    return { address, start: Math.ceil(address / ALIGNMENT) * ALIGNMENT, bytes };
   }
 
-  private view(offset: number, length: number): Float32Array {
-    return new Float32Array(this.wasm.memory.buffer, offset, length);
+  private free(history: History): void {
+    if (history.released) return;
+    history.released = true;
+    this.liveHistories--;
+    this.heap.free(history.allocation.address);
   }
+
+  /** Where `values` is in the heap, or 0 when it is not a view of it (or absent). */
+  private addressOf(values: Float32Array | undefined): number {
+    return values && values.buffer === this.heap.memory.buffer ? values.byteOffset : 0;
+  }
+
+  /** Copies `values` to the plan's `offset` unless they are read in place (`placedAt`). */
+  private copyIn(placedAt: number, offset: number, values: Float32Array): void {
+    if (placedAt === 0) new Float32Array(this.heap.memory.buffer, offset, values.length).set(values);
+  }
+
+  /** The output written in place, or copied from the plan's `offset` into `into`, or a view of the plan. */
+  private copyOut(placedAt: number, offset: number, length: number, into: Float32Array | undefined): Float32Array {
+    // Taken now: the pass's planning may have grown the heap since the caller's views were made.
+    const written = new Float32Array(this.heap.memory.buffer, placedAt || offset, length);
+    if (!into || placedAt !== 0) return written;
+    into.set(written);
+    return into;
+  }
+}
+
+function tooLarge({ steps, batch, units }: RecurrenceShape): RangeError {
+  return new RangeError(
+    `bilstm kernel: the heap cannot grow enough for T = ${steps}, B = ${batch}, H = ${units}; use shorter texts or smaller batches`,
+  );
+}
+
+function assertForward(shape: RecurrenceShape, inputs: ForwardInputs): void {
+  assertSizes(shape, inputs);
+  assertLength('projected', inputs.projected, shape.steps * shape.batch * 8 * shape.units);
 }
 
 function assertSizes(shape: RecurrenceShape, inputs: { recurrent: Float32Array; mask: TimeMask | null }): void {

@@ -1,4 +1,5 @@
 import { compileWasmFile } from '../../backend/compile-wasm-file';
+import { wasmHeap } from '../../backend/wasm-heap';
 import { startTwoThreadBilstmKernel } from './direction-helper';
 import { installBilstmKernel, startBilstmKernel } from './index';
 
@@ -9,7 +10,8 @@ export interface StartNodeBilstmKernelOptions {
   /**
    * Threads a layer's recurrence runs on. 1 (the default): both directions
    * on the calling thread, one after the other. 2: direction 1 on a helper
-   * thread (`worker_threads`, sharing the kernel's memory) while the calling
+   * thread (`worker_threads`, sharing tfjs's heap, so tfjs must run its
+   * threaded build: `startNodeBackend({ threads: 2 })`) while the calling
    * thread runs direction 0; same results, bit for bit. A layer has only two
    * directions, so more than 2 is taken as 2.
    *
@@ -20,12 +22,14 @@ export interface StartNodeBilstmKernelOptions {
 }
 
 /**
- * Starts the fused BiLSTM kernel in Node, compiled from the binaries that
- * `npm run build:kernels` writes; see `startBilstmKernel`.
+ * Starts the fused BiLSTM kernel in Node, in tfjs's heap, compiled from
+ * the binaries that `npm run build:kernels` writes: the one whose memory is
+ * shared when tfjs runs its threaded build. See `startBilstmKernel`.
  *
- * @throws RangeError when `threads` is not an integer ≥ 1; Error when a
- *   binary is missing (run `npm run build:kernels`) or the helper thread
- *   cannot start
+ * @throws RangeError when `threads` is not an integer ≥ 1; TypeError when
+ *   `threads` is 2 but tfjs runs on one thread; Error when the backend has
+ *   not started, a binary is missing (run `npm run build:kernels`) or the
+ *   helper thread cannot start
  *
  * @example
  * ```ts
@@ -38,11 +42,13 @@ export async function startNodeBilstmKernel(options: StartNodeBilstmKernelOption
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`startNodeBilstmKernel: threads must be an integer ≥ 1, got ${threads}`);
   }
+  const heap = wasmHeap();
+  const shared = heap.memory.buffer instanceof SharedArrayBuffer;
   if (threads === 1) {
-    await startBilstmKernel(await compile(BINARY));
+    await startBilstmKernel(await compile(shared ? SHARED_MEMORY_BINARY : BINARY));
     return;
   }
-  await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(await compile(SHARED_MEMORY_BINARY))).kernel);
+  await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(await compile(SHARED_MEMORY_BINARY), heap)).kernel);
 }
 
 function compile(binary: URL): Promise<WebAssembly.Module> {

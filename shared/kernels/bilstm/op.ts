@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values, tensorOfView } from '../../backend/heap-values';
+import { float32Values, tensorToFill } from '../../backend/heap-values';
 import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-recurrence';
 import { offerGradientByproducts } from '../../model/ops/gradient-byproducts';
 import type { Recurrence } from '../../model/ops/recurrence-engine';
@@ -8,8 +8,8 @@ import type { BilstmKernel } from './kernel';
 /**
  * `bidirectionalRecurrence` on the fused kernel: same inputs, same states,
  * same gradients, one kernel call per layer and direction pair instead of
- * ~25 tfjs kernels per step. Data crosses between tfjs and the kernel once
- * per call, through typed arrays.
+ * ~25 tfjs kernels per step. The kernel works in tfjs's heap: it reads the
+ * input tensors where they are and writes into new tensors, copying nothing.
  *
  * The kernel computes each direction with its own diagonal block of
  * `recurrent`, so it insists that the off-diagonal blocks be zero (the layer
@@ -27,28 +27,44 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
     const shape = recurrenceShape(projected, recurrent);
     const { steps, batch, units } = shape;
     assertMask(mask, steps * batch);
-    const weights = blockDiagonalValues(recurrent, units);
-    // The kernel's answers are views of its memory, valid until its next call.
-    const statesTensor = (states: Float32Array) => tensorOfView(states, [steps, batch, 2 * units]) as tf.Tensor3D;
-    const inputs = (p: tf.Tensor3D) => ({ projected: float32Values(p), recurrent: weights, mask });
+    assertBlockDiagonalOnce(recurrent, units);
+    // Views are taken after the output tensors are allocated: allocating may
+    // grow the heap, which detaches the views of an unshared memory.
+    const statesTensor = () => tensorToFill([steps, batch, 2 * units]) as tf.Tensor3D;
+    const inputs = (p: tf.Tensor3D) => ({ projected: float32Values(p), recurrent: float32Values(recurrent), mask });
 
-    if (!tf.engine().state.gradientDepth) return statesTensor(kernel.forward(shape, inputs(projected)));
+    if (!tf.engine().state.gradientDepth) {
+      const states = statesTensor();
+      kernel.forward(shape, inputs(projected), float32Values(states));
+      return states;
+    }
 
     const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const { states, history } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D));
+      const states = statesTensor();
+      const { history } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D), float32Values(states));
+      // Kept for the backward pass, which reads the weights where they are.
+      (args[2] as tf.GradSaveFunc)([recurrent]);
       return {
-        value: statesTensor(states),
-        gradFunc: (dy: tf.Tensor) => {
-          const dStates = float32Values(dy);
-          const gradients = kernel.backward(shape, { recurrent: weights, mask, dStates, history });
+        value: states,
+        gradFunc: (dy: tf.Tensor, [weights]: tf.Tensor[]) => {
+          const dProjected = tensorToFill(projected.shape) as tf.Tensor3D;
+          const transposed = tensorToFill([8 * units, steps * batch]) as tf.Tensor2D;
+          const rowSums = tensorToFill([8 * units]) as tf.Tensor1D;
+          const dRecurrent = tensorToFill(recurrent.shape) as tf.Tensor2D;
+          kernel.backward(
+            shape,
+            { recurrent: float32Values(weights), mask, dStates: float32Values(dy), history },
+            {
+              dProjected: float32Values(dProjected),
+              dProjectedTransposed: float32Values(transposed),
+              dProjectedSums: float32Values(rowSums),
+              dRecurrent: float32Values(dRecurrent),
+            },
+          );
           // The tape runs a gradient function once, so the history is done with.
           kernel.release(history);
-          const dProjected = tensorOfView(gradients.dProjected, projected.shape);
-          offerGradientByproducts(dProjected, {
-            transposed: tensorOfView(gradients.dProjectedTransposed, [8 * units, steps * batch]) as tf.Tensor2D,
-            rowSums: tensorOfView(gradients.dProjectedSums, [8 * units]) as tf.Tensor1D,
-          });
-          return [dProjected, tensorOfView(gradients.dRecurrent, recurrent.shape)];
+          offerGradientByproducts(dProjected, { transposed, rowSums });
+          return [dProjected, dRecurrent];
         },
       };
     });
@@ -57,20 +73,17 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
 }
 
 /**
- * Read and checked once per tensor value: serving weights (`ServingWeights`)
- * keep one recurrent tensor for every call, and reading plus checking its
- * 2H·8H floats each time would cost more than a short text's recurrence.
- * Keyed by the data, not the tensor: a variable that is assigned gets new data.
+ * Checked once per tensor value: serving weights (`ServingWeights`) keep one
+ * recurrent tensor for every call, and checking its 2H·8H floats each time
+ * would cost more than a short text's recurrence. Keyed by the data, not the
+ * tensor: a variable that is assigned gets new data.
  */
-const checkedRecurrent = new WeakMap<object, Float32Array>();
+const blockDiagonal = new WeakSet<object>();
 
-function blockDiagonalValues(recurrent: tf.Tensor2D, units: number): Float32Array {
-  const cached = checkedRecurrent.get(recurrent.dataId);
-  if (cached) return cached;
-  const values = recurrent.dataSync() as Float32Array;
-  assertBlockDiagonal(values, units);
-  checkedRecurrent.set(recurrent.dataId, values);
-  return values;
+function assertBlockDiagonalOnce(recurrent: tf.Tensor2D, units: number): void {
+  if (blockDiagonal.has(recurrent.dataId)) return;
+  assertBlockDiagonal(float32Values(recurrent), units);
+  blockDiagonal.add(recurrent.dataId);
 }
 
 function assertMask(mask: TimeMask | null, expectedLength: number): void {

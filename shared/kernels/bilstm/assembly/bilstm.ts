@@ -12,19 +12,20 @@
  * arithmetic. Every row is padded from H to Hp (a multiple of 8) with zero
  * weights, so the SIMD loops have no tails and the padding lanes stay 0.
  *
- * The caller (kernel.ts) asks for a plan (`planForward` / `planBackward`),
- * which grows the memory as needed, then writes its inputs and reads its
- * outputs at the offsets the `*Offset` functions give, all valid until the
- * next plan. One thing outlives a plan: the history a training forward pass
- * records for its backward pass (`historyFloats` long), which stays where
- * the caller placed it; a plan goes above `base`, past every history the
- * caller keeps.
+ * The caller (kernel.ts) gives this module the memory it works in: tfjs's
+ * own heap, so that it reads its inputs and writes its outputs where the
+ * tensors live. It asks for a plan (`planForward` / `planBackward`) in a
+ * workspace of that heap it allocated, from `base` on: each input or output
+ * it places (a tensor's address) is used in place, each it leaves at 0 gets
+ * room in the plan, at the offset the `*Offset` functions give. The history
+ * a training forward pass records for its backward pass (`historyFloats`
+ * long) lives where the caller placed it, outside any plan.
  *
  * A pass is `prepare*` once, then `*Direction` for each direction. The two
  * directions share no buffer they write, so in Node they may run at once on
  * two threads: a second instance of this module, over the same shared memory,
- * makes the same plan (its globals are its own) and runs direction 1 while
- * this one runs direction 0 (see direction-helper.ts).
+ * loads the plan from `base` (`loadPlan`; its globals are its own) and runs
+ * direction 1 while this one runs direction 0 (see direction-helper.ts).
  *
  * The record a training forward pass leaves for the backward pass, per
  * direction, step and batch row: `[i f g o | c | h]`, 6·Hp floats, the
@@ -71,7 +72,7 @@ let dzSumsAt: usize = 0;
 /** Bytes from a direction 0 scratch buffer to the same buffer of direction 1. */
 let scratchStride: usize = 0;
 
-/** Largest memory asked for, in bytes: 4 GiB, the most wasm32 can address. */
+/** The most a plan may span, in bytes: 4 GiB, all wasm32 can address. */
 const MEMORY_LIMIT: i64 = 1 << 32;
 
 let planEnd: i64 = 0;
@@ -80,6 +81,11 @@ function reserve(floats: i64): usize {
   const at = planEnd;
   planEnd = (planEnd + floats * 4 + 15) & ~15;
   return <usize>at;
+}
+
+/** `at` when the caller placed the buffer there, else room for it in the plan. */
+function placeOrReserve(at: usize, floats: i64): usize {
+  return at != 0 ? at : reserve(floats);
 }
 
 /**
@@ -99,20 +105,85 @@ function scratch(at: usize, direction: i32): usize {
   return at + <usize>direction * scratchStride;
 }
 
+/**
+ * The plan's sizes and offsets, as the globals above hold them, stored at
+ * the plan's `base` for a second instance to load: 4 bytes each.
+ */
+const PLAN_FIELDS: i32 = 25;
+
 function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize): void {
   steps = stepCount;
   batch = batchSize;
   units = unitCount;
   padded = (unitCount + 7) & ~7;
-  planEnd = max<i64>(16, (<i64>base + 15) & ~15); // offset 0 is never handed out
+  planEnd = (<i64>base + 4 * PLAN_FIELDS + 15) & ~15;
 }
 
-/** Grows the memory to hold the plan; false when it cannot. */
-function finishPlan(): bool {
-  if (planEnd > MEMORY_LIMIT) return false;
-  const pages = <i32>((planEnd + 0xffff) >> 16);
-  const have = memory.size();
-  return pages <= have || memory.grow(pages - have) >= 0;
+/** Stores the plan at `base` and returns its end, or −1 past 4 GiB. */
+function finishPlan(base: usize): f64 {
+  if (planEnd > MEMORY_LIMIT) return -1;
+  storePlan(base);
+  return <f64>planEnd;
+}
+
+function storePlan(base: usize): void {
+  store<u32>(base, <u32>steps, 0);
+  store<u32>(base, <u32>batch, 4);
+  store<u32>(base, <u32>units, 8);
+  store<u32>(base, <u32>padded, 12);
+  store<u32>(base, <u32>slots, 16);
+  store<u32>(base, <u32>recurrentAt, 20);
+  store<u32>(base, <u32>projectedAt, 24);
+  store<u32>(base, <u32>maskAt, 28);
+  store<u32>(base, <u32>statesAt, 32);
+  store<u32>(base, <u32>recordAt, 36);
+  store<u32>(base, <u32>dStatesAt, 40);
+  store<u32>(base, <u32>dProjectedAt, 44);
+  store<u32>(base, <u32>dProjectedTransposedAt, 48);
+  store<u32>(base, <u32>dProjectedSumsAt, 52);
+  store<u32>(base, <u32>dRecurrentAt, 56);
+  store<u32>(base, <u32>zeroAt, 60);
+  store<u32>(base, <u32>packedAt, 64);
+  store<u32>(base, <u32>dPackedAt, 68);
+  store<u32>(base, <u32>dhAt, 72);
+  store<u32>(base, <u32>dcAt, 76);
+  store<u32>(base, <u32>dzAt, 80);
+  store<u32>(base, <u32>hTransposedAt, 84);
+  store<u32>(base, <u32>dzTilesAt, 88);
+  store<u32>(base, <u32>dzSumsAt, 92);
+  store<u32>(base, <u32>scratchStride, 96);
+}
+
+/**
+ * Makes the plan another instance stored at `base` this instance's own, to
+ * run a direction of it.
+ */
+export function loadPlan(base: usize): void {
+  steps = <i32>load<u32>(base, 0);
+  batch = <i32>load<u32>(base, 4);
+  units = <i32>load<u32>(base, 8);
+  padded = <i32>load<u32>(base, 12);
+  slots = <i32>load<u32>(base, 16);
+  recurrentAt = <usize>load<u32>(base, 20);
+  projectedAt = <usize>load<u32>(base, 24);
+  maskAt = <usize>load<u32>(base, 28);
+  statesAt = <usize>load<u32>(base, 32);
+  recordAt = <usize>load<u32>(base, 36);
+  dStatesAt = <usize>load<u32>(base, 40);
+  dProjectedAt = <usize>load<u32>(base, 44);
+  dProjectedTransposedAt = <usize>load<u32>(base, 48);
+  dProjectedSumsAt = <usize>load<u32>(base, 52);
+  dRecurrentAt = <usize>load<u32>(base, 56);
+  zeroAt = <usize>load<u32>(base, 60);
+  packedAt = <usize>load<u32>(base, 64);
+  dPackedAt = <usize>load<u32>(base, 68);
+  dhAt = <usize>load<u32>(base, 72);
+  dcAt = <usize>load<u32>(base, 76);
+  dzAt = <usize>load<u32>(base, 80);
+  hTransposedAt = <usize>load<u32>(base, 84);
+  dzTilesAt = <usize>load<u32>(base, 88);
+  dzSumsAt = <usize>load<u32>(base, 92);
+  scratchStride = <usize>load<u32>(base, 96);
 }
 
 function recordRowWidth(): i32 {
@@ -129,47 +200,73 @@ export function historyFloats(stepCount: i32, batchSize: i32, unitCount: i32): f
 }
 
 /**
- * Lays out a forward pass of T steps, B rows, H units from `base` on.
- * `keepHistory` records every step at `historyAt` for a backward pass
- * (training), `historyFloats` below `base`; without it the record holds two
- * steps per direction, in the plan. Returns 0 when the memory cannot grow
- * enough.
+ * Lays out a forward pass of T steps, B rows, H units from `base` on, and
+ * returns its end (−1 past 4 GiB): `recurrent`, `projected` and `states` at
+ * the given addresses, or in the plan where 0. `keepHistory` records every
+ * step at `historyAt` for a backward pass (training); without it the record
+ * holds two steps per direction, in the plan.
  */
-export function planForward(stepCount: i32, batchSize: i32, unitCount: i32, keepHistory: bool, base: usize, historyAt: usize): i32 {
+export function planForward(
+  stepCount: i32,
+  batchSize: i32,
+  unitCount: i32,
+  keepHistory: bool,
+  base: usize,
+  historyAt: usize,
+  recurrentPlaced: usize,
+  projectedPlaced: usize,
+  statesPlaced: usize,
+): f64 {
   startPlan(stepCount, batchSize, unitCount, base);
   const t = <i64>stepCount;
   const b = <i64>batchSize;
   const h = <i64>unitCount;
   const hp = <i64>padded;
   slots = keepHistory ? stepCount : 2;
-  recurrentAt = reserve(2 * h * 8 * h);
-  projectedAt = reserve(t * b * 8 * h);
+  recurrentAt = placeOrReserve(recurrentPlaced, 2 * h * 8 * h);
+  projectedAt = placeOrReserve(projectedPlaced, t * b * 8 * h);
   maskAt = reserve(t * b);
-  statesAt = reserve(t * b * 2 * h);
+  statesAt = placeOrReserve(statesPlaced, t * b * 2 * h);
   zeroAt = reserve(b * 6 * hp);
   recordAt = keepHistory ? historyAt : reserve(2 * <i64>slots * b * 6 * hp);
   const scratchStart = planEnd;
   packedAt = reserve(hp * 4 * hp);
   reserveSecondScratch(scratchStart);
-  return finishPlan() ? 1 : 0;
+  return finishPlan(base);
 }
 
-/** Lays out, from `base` on, the backward pass of the forward pass that recorded its history at `historyAt`. */
-export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32, base: usize, historyAt: usize): i32 {
+/**
+ * Lays out, from `base` on, the backward pass of the forward pass that
+ * recorded its history at `historyAt`, and returns its end (−1 past 4 GiB):
+ * each buffer at its given address, or in the plan where 0.
+ */
+export function planBackward(
+  stepCount: i32,
+  batchSize: i32,
+  unitCount: i32,
+  base: usize,
+  historyAt: usize,
+  recurrentPlaced: usize,
+  dStatesPlaced: usize,
+  dProjectedPlaced: usize,
+  dProjectedTransposedPlaced: usize,
+  dProjectedSumsPlaced: usize,
+  dRecurrentPlaced: usize,
+): f64 {
   startPlan(stepCount, batchSize, unitCount, base);
   const t = <i64>stepCount;
   const b = <i64>batchSize;
   const h = <i64>unitCount;
   const hp = <i64>padded;
   slots = stepCount;
-  recurrentAt = reserve(2 * h * 8 * h);
+  recurrentAt = placeOrReserve(recurrentPlaced, 2 * h * 8 * h);
   maskAt = reserve(t * b);
-  dStatesAt = reserve(t * b * 2 * h);
+  dStatesAt = placeOrReserve(dStatesPlaced, t * b * 2 * h);
   recordAt = historyAt;
-  dProjectedAt = reserve(t * b * 8 * h);
-  dProjectedTransposedAt = reserve(8 * h * t * b);
-  dProjectedSumsAt = reserve(8 * h);
-  dRecurrentAt = reserve(2 * h * 8 * h);
+  dProjectedAt = placeOrReserve(dProjectedPlaced, t * b * 8 * h);
+  dProjectedTransposedAt = placeOrReserve(dProjectedTransposedPlaced, 8 * h * t * b);
+  dProjectedSumsAt = placeOrReserve(dProjectedSumsPlaced, 8 * h);
+  dRecurrentAt = placeOrReserve(dRecurrentPlaced, 2 * h * 8 * h);
   zeroAt = reserve(b * 6 * hp);
   const scratchStart = planEnd;
   packedAt = reserve(4 * hp * hp);
@@ -181,7 +278,7 @@ export function planBackward(stepCount: i32, batchSize: i32, unitCount: i32, bas
   dzTilesAt = reserve(b * 4 * hp);
   dzSumsAt = reserve(4 * hp);
   reserveSecondScratch(scratchStart);
-  return finishPlan() ? 1 : 0;
+  return finishPlan(base);
 }
 
 export function recurrentOffset(): usize {
