@@ -44,7 +44,7 @@ export function float32Values(tensor: tf.Tensor): Float32Array {
  *
  * @example
  * ```ts
- * const states = tensorOfView(kernel.forward(shape, inputs), [steps, batch, 2 * units]);
+ * variable.assign(tensorOfView(adamKernel.parameters(index), variable.shape));
  * ```
  */
 export function tensorOfView(values: Float32Array, shape: readonly number[]): tf.Tensor {
@@ -69,4 +69,27 @@ export function tensorToFill(shape: readonly number[]): tf.Tensor {
   const backend = tf.backend();
   if (!isWasmHeapBackend(backend)) throw new Error(`tensorToFill: tfjs runs on '${tf.getBackend()}', not on the wasm backend`);
   return tf.engine().makeTensorFromTensorInfo(backend.makeOutput([...shape], 'float32'));
+}
+
+/**
+ * A new float32 tensor whose values `fill` writes: on the wasm backend
+ * straight into the tensor's memory (see `tensorToFill`), elsewhere into an
+ * array the tensor then takes. Either way the values start undefined, and
+ * `fill` must not make tensors: a view of the heap is valid until tfjs next
+ * allocates, so `fill` takes the views it reads itself.
+ *
+ * @example
+ * ```ts
+ * const rows = tensorFilledBy([3, 2], (values) => pickRows(float32Values(table), 2, [2, 1, 2], values));
+ * ```
+ */
+export function tensorFilledBy(shape: readonly number[], fill: (values: Float32Array) => void): tf.Tensor {
+  if (!isWasmHeapBackend()) {
+    const values = new Float32Array(shape.reduce((size, dimension) => size * dimension, 1));
+    fill(values);
+    return tf.tensor(values, shape as number[], 'float32');
+  }
+  const tensor = tensorToFill(shape);
+  fill(float32Values(tensor));
+  return tensor;
 }

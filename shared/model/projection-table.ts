@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tensorFilledBy } from '../backend/heap-values';
 import { projectInput, type PackedBidirectionalLstm } from './layers/bidirectional-lstm';
 import { embeddingLookup, pickRows } from './ops/embedding-lookup';
 
@@ -87,7 +88,8 @@ export class ProjectionTable {
   lookup(ids: Int32Array, [steps, batch]: readonly [number, number]): tf.Tensor3D {
     this.computeMissing(ids);
     const { width, rows, slots } = this;
-    return tf.tensor3d(pickRows(rows, width, ids.map((id) => slots[id])), [steps, batch, width]);
+    const rowsOfIds = ids.map((id) => slots[id]);
+    return tensorFilledBy([steps, batch, width], (into) => pickRows(rows, width, rowsOfIds, into)) as tf.Tensor3D;
   }
 
   private computeMissing(ids: Int32Array): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values } from '../../backend/heap-values';
+import { float32Values, tensorFilledBy } from '../../backend/heap-values';
 
 /**
  * The rows of `table` [V, D] that `ids` pick, shaped `[...shape, D]`:
@@ -30,7 +30,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array, shape: read
   if (outside >= 0) {
     throw new RangeError(`embeddingLookup: ids[${outside}] = ${ids[outside]} is not a row of a table of ${vocabulary}`);
   }
-  const rows = (values: tf.Tensor2D) => tf.tensor(pickRows(float32Values(values), width, ids), [...shape, width]);
+  const rows = (values: tf.Tensor2D) => tensorFilledBy([...shape, width], (into) => pickRows(float32Values(values), width, ids, into));
   // Outside a gradient computation the custom gradient's scope is pure overhead.
   if (!tf.engine().state.gradientDepth) return rows(table);
   const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
@@ -43,13 +43,18 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array, shape: read
 
 /**
  * Rows `rows[0]`, `rows[1]`, … of `source`, a row-major matrix `width`
- * floats wide, copied one after the other into a new array.
+ * floats wide, copied one after the other into `into` (a new array unless
+ * given), which is returned.
  *
  * @example
  * pickRows(Float32Array.of(0, 0, 1, 2, 3, 4), 2, [2, 1]); // Float32Array [3, 4, 1, 2]
  */
-export function pickRows(source: Float32Array, width: number, rows: ArrayLike<number>): Float32Array {
-  const picked = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) picked.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
-  return picked;
+export function pickRows(
+  source: Float32Array,
+  width: number,
+  rows: ArrayLike<number>,
+  into: Float32Array = new Float32Array(rows.length * width),
+): Float32Array {
+  for (let i = 0; i < rows.length; i++) into.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
+  return into;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values } from '../../backend/heap-values';
+import { float32Values, tensorFilledBy } from '../../backend/heap-values';
 
 /**
  * Copies the final states [B, 2H] out of time-aligned states [T, B, 2H], or,
@@ -43,9 +43,7 @@ export function finalStates(states: tf.Tensor3D): tf.Tensor2D {
 
 function readFinal(states: tf.Tensor3D): tf.Tensor2D {
   const [steps, batch, width] = states.shape;
-  const final = new Float32Array(batch * width);
-  copyFinal(float32Values(states), final, steps, batch, width / 2, false);
-  return tf.tensor2d(final, [batch, width]);
+  return tensorFilledBy([batch, width], (final) => copyFinal(float32Values(states), final, steps, batch, width / 2, false)) as tf.Tensor2D;
 }
 
 const finalWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -54,9 +52,10 @@ const finalWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[
   return {
     value: readFinal(states),
     gradFunc: (dy: tf.Tensor) => {
-      const dStates = new Float32Array(steps * batch * width);
-      copyFinal(dStates, float32Values(dy), steps, batch, width / 2, true);
-      return tf.tensor3d(dStates, [steps, batch, width]);
+      return tensorFilledBy([steps, batch, width], (dStates) => {
+        dStates.fill(0);
+        copyFinal(dStates, float32Values(dy), steps, batch, width / 2, true);
+      });
     },
   };
 }) as (states: tf.Tensor3D) => tf.Tensor2D;

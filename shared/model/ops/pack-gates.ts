@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float32Values } from '../../backend/heap-values';
+import { float32Values, tensorFilledBy } from '../../backend/heap-values';
 
 /**
  * Where each direction's rows go: side by side in the same rows (a kernel or
@@ -55,19 +55,18 @@ export function packGates<T extends tf.Tensor>(forward: T, backward: T, layout: 
   const firstRow = (direction: 0 | 1) => (layout === 'blockDiagonal' ? direction * rows : 0);
 
   const pack = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const packed = new Float32Array(packedRows * 8 * units);
-    // Each read is a view of the wasm heap, used before tfjs allocates again.
-    copyGates(float32Values(args[0] as tf.Tensor), packed, rows, units, 0, firstRow(0), true);
-    copyGates(float32Values(args[1] as tf.Tensor), packed, rows, units, 1, firstRow(1), true);
+    // Each read is a view of the wasm heap, taken after the tensor it fills is allocated.
+    const value = tensorFilledBy(packedShape, (packed) => {
+      if (layout === 'blockDiagonal') packed.fill(0);
+      copyGates(float32Values(args[0] as tf.Tensor), packed, rows, units, 0, firstRow(0), true);
+      copyGates(float32Values(args[1] as tf.Tensor), packed, rows, units, 1, firstRow(1), true);
+    });
     return {
-      value: tf.tensor(packed, packedShape),
-      gradFunc: (dy: tf.Tensor) => {
-        const unpacked = [0, 1].map(() => new Float32Array(rows * width));
-        const dPacked = float32Values(dy);
-        copyGates(unpacked[0], dPacked, rows, units, 0, firstRow(0), false);
-        copyGates(unpacked[1], dPacked, rows, units, 1, firstRow(1), false);
-        return unpacked.map((values) => tf.tensor(values, forward.shape));
-      },
+      value,
+      gradFunc: (dy: tf.Tensor) =>
+        ([0, 1] as const).map((direction) =>
+          tensorFilledBy(forward.shape, (unpacked) => copyGates(unpacked, float32Values(dy), rows, units, direction, firstRow(direction), false)),
+        ),
     };
   });
   return pack(forward, backward) as T;
