@@ -29,6 +29,21 @@ describe('affine', () => {
     expect(dBias.shape).toEqual([2]);
   });
 
+  it('applies relu and sigmoid inside the product when no gradient is taken, after it when one is', async () => {
+    // x · kernel + bias = [[7.5, −3], [3.5, −4]]
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    const expected = { relu: [7.5, 0, 3.5, 0], sigmoid: [7.5, -3, 3.5, -4].map(sigmoid) };
+    for (const activation of ['relu', 'sigmoid'] as const) {
+      const profile = await tf.profile(() => affine(x(), kernel(), bias(), activation));
+      expect(profile.kernels.map((k) => k.name).filter((name) => name !== 'Reshape')).toEqual(['_FusedMatMul']);
+      Array.from(affine(x(), kernel(), bias(), activation).dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[activation][i], 6));
+    }
+    // relu′ is 1 where the output is positive: dbias = Σ_rows dy over those.
+    const dy = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const [dBias] = tf.grads((b: tf.Tensor) => affine(x(), kernel(), b as tf.Tensor1D, 'relu'))([bias()], dy);
+    expect(Array.from(dBias.dataSync())).toEqual([4, 0]);
+  });
+
   it('dispatches no Sum for the bias gradient', async () => {
     const profile = await tf.profile(() =>
       tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => affine(a as tf.Tensor2D, k as tf.Tensor2D, b as tf.Tensor1D))([x(), kernel(), bias()]),
