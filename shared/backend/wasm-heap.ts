@@ -56,3 +56,17 @@ export function wasmHeap(): WasmHeap {
     free: (address) => wasm._free(address),
   };
 }
+
+/**
+ * The address of `values` in `heap` when it is a view of the heap's memory
+ * (a tensor's values, see `float32Values`), else 0, which no allocation has.
+ *
+ * @example
+ * ```ts
+ * heapAddress(heap, float32Values(tensor)); // e.g. 5_247_024
+ * heapAddress(heap, new Float32Array(4)); // 0
+ * ```
+ */
+export function heapAddress(heap: WasmHeap, values: Float32Array | undefined): number {
+  return values && values.buffer === heap.memory.buffer ? values.byteOffset : 0;
+}

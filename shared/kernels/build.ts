@@ -8,7 +8,8 @@
  *   heap when tfjs runs its threaded build, which two instances on two Node
  *   threads share to run the two directions at once
  *   (`startNodeBilstmKernel({ threads: 2 })`);
- * - `adam/build/adam.wasm`, the optimizer's update, for training in Node.
+ * - `adam/build/adam.wasm` and `adam-shared.wasm`, the optimizer's update,
+ *   for training in Node, in tfjs's heap likewise.
  *
  * The binaries are not committed: a fresh clone builds them after `npm ci`,
  * with the compiler from the npm registry and nothing native.
@@ -31,8 +32,8 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const COMPILER_FLAGS = ['--enable', 'simd', '--runtime', 'stub', '-O3', '--noAssert', '--use', 'abort='];
 
 /**
- * The bilstm kernel imports its memory (`env.memory`), tfjs's heap. It has
- * no data segment, so instantiating it writes nothing there.
+ * The kernels import their memory (`env.memory`), tfjs's heap. They have
+ * no data segment, so instantiating one writes nothing there.
  */
 const IMPORTED_MEMORY_FLAGS = ['--importMemory'];
 
@@ -53,7 +54,8 @@ interface Target {
 const TARGETS: Target[] = [
   { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm.wasm', flags: [...COMPILER_FLAGS, ...IMPORTED_MEMORY_FLAGS] },
   { kernel: 'bilstm', entry: 'bilstm', outName: 'bilstm-shared.wasm', flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
-  { kernel: 'adam', entry: 'adam', outName: 'adam.wasm', flags: COMPILER_FLAGS },
+  { kernel: 'adam', entry: 'adam', outName: 'adam.wasm', flags: [...COMPILER_FLAGS, ...IMPORTED_MEMORY_FLAGS] },
+  { kernel: 'adam', entry: 'adam', outName: 'adam-shared.wasm', flags: [...COMPILER_FLAGS, ...SHARED_MEMORY_FLAGS] },
 ];
 
 const sourceDir = ({ kernel }: Target) => `${HERE}${kernel}/assembly/`;

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../shared/backend/node';
 import { createRandom } from '../../shared/random';
+import { AdamKernel } from '../../shared/kernels/adam/kernel';
 import { Adam } from '../../training/loop/adam';
 
 beforeAll(async () => {
   await startNodeBackend();
 });
 
-// The bias's 5 floats do not fill whole SIMD vectors: the kernel pads each tensor to a multiple of 4.
+// The bias's 5 floats do not fill whole SIMD vectors: the kernel does its last float on its own.
 const SHAPES: Record<string, number[]> = { kernel: [3, 4], bias: [5] };
 
 /** Seeded gradients for step `step`, one per variable name. */
@@ -182,6 +183,15 @@ describe('Adam', () => {
 
     expect(read(resumed)).toEqual(read(straight));
     expect(saved.find((t) => t.name === 'step')!.values[0]).toBe(13);
+  });
+
+  it("works on tensors in tfjs's heap, and says so of arrays elsewhere", async () => {
+    const kernel = await AdamKernel.create([5]);
+    const settings = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1, gradientScale: 1 };
+    const outside = new Float32Array(5);
+    expect(() => kernel.update(0, { parameters: outside, gradients: outside, into: outside }, settings)).toThrow(
+      'AdamKernel: parameters of tensor 0 must be a view of the heap of 5 floats',
+    );
   });
 
   it('rejects a state that does not fit, changing nothing', async () => {

@@ -1,17 +1,17 @@
 import { compileWasmFile } from '../../backend/compile-wasm-file';
-
-const BINARY = new URL('./build/adam.wasm', import.meta.url);
+import { heapAddress, wasmHeap, type WasmHeap } from '../../backend/wasm-heap';
+import { binaryForHeap } from '../heap-binary';
 
 /** What `assembly/adam.ts` exports. */
 interface AdamExports {
-  memory: WebAssembly.Memory;
-  plan(floats: number): number;
-  parametersOffset(): number;
-  gradientsOffset(): number;
-  firstMomentOffset(): number;
-  secondMomentOffset(): number;
-  gradientSquares(): number;
+  gradientSquares(gradientsAt: number, count: number): number;
   update(
+    parametersAt: number,
+    gradientsAt: number,
+    updatedAt: number,
+    firstMomentAt: number,
+    secondMomentAt: number,
+    count: number,
     gradientScale: number,
     beta1: number,
     oneMinusBeta1: number,
@@ -35,85 +35,110 @@ export interface AdamUpdate {
   gradientScale: number;
 }
 
+/** One variable's arrays for {@link AdamKernel.update}: views of the heap, a tensor's values each. */
+export interface AdamArrays {
+  parameters: Float32Array;
+  gradients: Float32Array;
+  /** Where the updated parameters go: a new tensor's values (see `tensorToFill`), or `parameters` itself. */
+  into: Float32Array;
+}
+
 /**
- * Adam's state and update for a fixed list of tensors, in one instance of
- * the WebAssembly kernel (`assembly/adam.ts`, Node only: it serves
- * training). Each tensor has four views into the kernel's memory:
- * parameters and gradients, which the caller fills before `update`, and the
- * two moments, which persist from step to step. The memory never grows
- * after `create`, so the views stay valid.
+ * Adam's moments and update for a fixed list of tensors, in tfjs's heap
+ * (see `WasmHeap`; Node only: it serves training). It reads parameters and
+ * gradients where tfjs keeps them and writes the updated parameters into a
+ * tensor's memory: copying them into a memory of its own and back cost a
+ * tutorial step 6 MB. The moments live in the heap from `create` on.
  *
  * @example
  * ```ts
  * const kernel = await AdamKernel.create([640_000, 16_384]);
- * kernel.parameters(0).set(embedding);
- * kernel.gradients(0).set(embeddingGradient); // …and tensor 1's
- * kernel.update({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1, gradientScale: 1 });
- * kernel.parameters(0); // the updated embedding
+ * const updated = tensorToFill(embedding.shape);
+ * kernel.update(0, { parameters: float32Values(embedding), gradients: float32Values(gradient), into: float32Values(updated) }, {
+ *   learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 1, gradientScale: 1,
+ * });
+ * embedding.assign(updated); // …and tensor 1's
  * ```
  */
 export class AdamKernel {
   readonly #exports: AdamExports;
+  readonly #heap: WasmHeap;
   readonly #sizes: readonly number[];
-  /** Each tensor's first float; every one starts on a whole SIMD vector. */
-  readonly #starts: readonly number[];
+  /** Each tensor's moments: their addresses in the heap. */
+  readonly #moments: readonly { first: number; second: number }[];
 
-  private constructor(exports: AdamExports, sizes: readonly number[], starts: readonly number[]) {
+  private constructor(exports: AdamExports, heap: WasmHeap, sizes: readonly number[], moments: { first: number; second: number }[]) {
     this.#exports = exports;
+    this.#heap = heap;
     this.#sizes = sizes;
-    this.#starts = starts;
+    this.#moments = moments;
   }
 
   /**
-   * A kernel for tensors of these sizes (element counts), moments zeroed.
+   * A kernel for tensors of these sizes (element counts), moments zeroed, in
+   * the heap of the running tfjs wasm backend.
    *
-   * @throws Error when the binary is missing (run `npm run build:kernels`)
-   *   or the tensors do not fit in a WebAssembly memory
+   * @throws Error when the backend has not started, the binary is missing
+   *   (run `npm run build:kernels`) or the heap cannot hold the moments
    */
-  static async create(sizes: readonly number[]): Promise<AdamKernel> {
-    const module = await compileWasmFile(BINARY, 'run `npm run build:kernels` first');
-    const exports = (await WebAssembly.instantiate(module, {})).exports as unknown as AdamExports;
-    const starts: number[] = [];
-    let floats = 0;
-    for (const size of sizes) {
-      starts.push(floats);
-      floats += (size + 3) & ~3;
-    }
-    if (!exports.plan(floats)) throw new Error(`the Adam kernel cannot hold ${floats} parameters with their gradients and moments`);
-    return new AdamKernel(exports, [...sizes], starts);
+  static async create(sizes: readonly number[], heap: WasmHeap = wasmHeap()): Promise<AdamKernel> {
+    const module = await compileWasmFile(binaryForHeap(heap, 'adam'), 'run `npm run build:kernels` first');
+    const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
+    const moments = sizes.map((size) => {
+      const [first, second] = [heap.malloc(size * 4), heap.malloc(size * 4)];
+      if (first === 0 || second === 0) throw new Error(`the heap cannot hold Adam's moments for ${size} parameters`);
+      return { first, second };
+    });
+    const kernel = new AdamKernel(instance.exports as unknown as AdamExports, heap, [...sizes], moments);
+    sizes.forEach((_, index) => {
+      kernel.firstMoment(index).fill(0);
+      kernel.secondMoment(index).fill(0);
+    });
+    return kernel;
   }
 
-  parameters(index: number): Float32Array {
-    return this.#view(this.#exports.parametersOffset(), index);
-  }
-
-  gradients(index: number): Float32Array {
-    return this.#view(this.#exports.gradientsOffset(), index);
-  }
-
+  /** Tensor `index`'s first moment: a view of the heap, valid until tfjs next allocates. */
   firstMoment(index: number): Float32Array {
-    return this.#view(this.#exports.firstMomentOffset(), index);
+    return this.#view(this.#moments[index].first, index);
   }
 
   secondMoment(index: number): Float32Array {
-    return this.#view(this.#exports.secondMomentOffset(), index);
-  }
-
-  /** The L2 norm of all gradients together, summed in float64. */
-  gradientNorm(): number {
-    return Math.sqrt(this.#exports.gradientSquares());
+    return this.#view(this.#moments[index].second, index);
   }
 
   /**
-   * Updates moments and parameters in place. Each coefficient becomes the
-   * float32 scalar tfjs would make of it, so the results equal tfjs's
-   * elementwise kernels bit for bit.
+   * The L2 norm of all gradients together (heap views, one per tensor, in
+   * order), summed in float64.
    */
-  update({ learningRate, beta1, beta2, epsilon, step, gradientScale }: AdamUpdate): void {
-    this.#exports.update(gradientScale, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** step, 1 - beta2 ** step, epsilon, -learningRate);
+  gradientNorm(gradients: readonly Float32Array[]): number {
+    let squares = 0;
+    gradients.forEach((values, index) => (squares += this.#exports.gradientSquares(this.#address(values, index, 'gradients'), values.length)));
+    return Math.sqrt(squares);
   }
 
-  #view(offset: number, index: number): Float32Array {
-    return new Float32Array(this.#exports.memory.buffer, offset + this.#starts[index] * 4, this.#sizes[index]);
+  /**
+   * Updates tensor `index`'s moments in place and writes its updated
+   * parameters into `arrays.into`. Each coefficient becomes the float32
+   * scalar tfjs would make of it, so the results equal tfjs's elementwise
+   * kernels bit for bit.
+   *
+   * @throws TypeError when an array is not a view of the heap, or not of the tensor's size
+   */
+  update(index: number, { parameters, gradients, into }: AdamArrays, { learningRate, beta1, beta2, epsilon, step, gradientScale }: AdamUpdate): void {
+    const at = [this.#address(parameters, index, 'parameters'), this.#address(gradients, index, 'gradients'), this.#address(into, index, 'into')];
+    const { first, second } = this.#moments[index];
+    this.#exports.update(at[0], at[1], at[2], first, second, this.#sizes[index], gradientScale, beta1, 1 - beta1, beta2, 1 - beta2, 1 - beta1 ** step, 1 - beta2 ** step, epsilon, -learningRate);
+  }
+
+  #address(values: Float32Array, index: number, name: string): number {
+    const address = heapAddress(this.#heap, values);
+    if (address === 0 || values.length !== this.#sizes[index]) {
+      throw new TypeError(`AdamKernel: ${name} of tensor ${index} must be a view of the heap of ${this.#sizes[index]} floats`);
+    }
+    return address;
+  }
+
+  #view(address: number, index: number): Float32Array {
+    return new Float32Array(this.#heap.memory.buffer, address, this.#sizes[index]);
   }
 }

@@ -1,4 +1,4 @@
-import type { WasmHeap } from '../../backend/wasm-heap';
+import { heapAddress, type WasmHeap } from '../../backend/wasm-heap';
 import type { RecurrenceShape, TimeMask } from '../../model/ops/bidirectional-recurrence';
 
 /** What `assembly/bilstm.ts` exports; `bool` parameters are 0 or 1, addresses 0 where not placed. */
@@ -401,7 +401,7 @@ export class BilstmKernel {
 
   /** Where `values` is in the heap, or 0 when it is not a view of it (or absent). */
   private addressOf(values: Float32Array | undefined): number {
-    return values && values.buffer === this.heap.memory.buffer ? values.byteOffset : 0;
+    return heapAddress(this.heap, values);
   }
 
   /** Copies `values` to the plan's `offset` unless they are read in place (`placedAt`). */

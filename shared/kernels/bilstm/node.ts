@@ -1,10 +1,9 @@
 import { compileWasmFile } from '../../backend/compile-wasm-file';
 import { wasmHeap } from '../../backend/wasm-heap';
+import { binaryForHeap } from '../heap-binary';
 import { startTwoThreadBilstmKernel } from './direction-helper';
 import { installBilstmKernel, startBilstmKernel } from './index';
 
-const BINARY = new URL('./build/bilstm.wasm', import.meta.url);
-const SHARED_MEMORY_BINARY = new URL('./build/bilstm-shared.wasm', import.meta.url);
 
 export interface StartNodeBilstmKernelOptions {
   /**
@@ -43,14 +42,10 @@ export async function startNodeBilstmKernel(options: StartNodeBilstmKernelOption
     throw new RangeError(`startNodeBilstmKernel: threads must be an integer ≥ 1, got ${threads}`);
   }
   const heap = wasmHeap();
-  const shared = heap.memory.buffer instanceof SharedArrayBuffer;
+  const binary = await compileWasmFile(binaryForHeap(heap, 'bilstm'), 'run `npm run build:kernels` first');
   if (threads === 1) {
-    await startBilstmKernel(await compile(shared ? SHARED_MEMORY_BINARY : BINARY));
+    await startBilstmKernel(binary);
     return;
   }
-  await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(await compile(SHARED_MEMORY_BINARY), heap)).kernel);
-}
-
-function compile(binary: URL): Promise<WebAssembly.Module> {
-  return compileWasmFile(binary, 'run `npm run build:kernels` first');
+  await installBilstmKernel(async () => (await startTwoThreadBilstmKernel(binary, heap)).kernel);
 }

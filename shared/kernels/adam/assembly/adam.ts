@@ -1,82 +1,61 @@
 /**
- * Adam's update (Kingma & Ba 2015) of every parameter of a model in one call,
- * in WebAssembly SIMD (AssemblyScript). tfjs computes it as 14 elementwise
+ * Adam's update (Kingma & Ba 2015) of one variable in one call, in
+ * WebAssembly SIMD (AssemblyScript). tfjs computes it as 14 elementwise
  * kernels per variable, each a pass over memory: for the tutorial's 751,489
  * parameters that was 7–10 ms of a training step. Here it is one pass.
  *
- * The parameters of all variables lie end to end in one flat array, each
- * variable starting on a 4-float boundary so that the loop runs on whole
- * vectors (padding lanes hold zeros and stay zero). The moments stay here
- * between steps; the caller copies parameters and gradients in, calls
- * `update`, and copies the parameters out.
+ * The module works in tfjs's heap (it imports tfjs's memory): it reads the
+ * variable's values and its gradient where tfjs keeps them and writes the
+ * updated values into a new tensor's memory, and the two moments it updates
+ * in place are allocated there too, so nothing is copied in or out. Every
+ * array is given by its address and length in floats; vectors need no
+ * alignment, and the last `count % 4` floats are done one at a time with
+ * the same float32 operations.
  *
  * Each operation is the float32 operation tfjs's kernels perform, in their
  * order (see training/loop/adam.ts), so the results are bit for bit theirs.
  */
 
-let count: i32 = 0;
-let parametersAt: usize = 0;
-let gradientsAt: usize = 0;
-let firstMomentAt: usize = 0;
-let secondMomentAt: usize = 0;
-
 /**
- * Lays out `floats` parameters (a multiple of 4) with their gradients and
- * zeroed moments. Returns 0 when the memory cannot grow enough.
+ * Σ g² over `count` gradients at `gradientsAt`, in float64: summed over
+ * every variable, the square of the global norm Keras's `global_clipnorm`
+ * clips.
  */
-export function plan(floats: i32): i32 {
-  if (floats < 0 || (floats & 3) != 0) return 0;
-  const bytes = <i64>floats << 2;
-  const end: i64 = 16 + 4 * bytes;
-  if (end > (<i64>1 << 32)) return 0;
-  const pages = <i32>((end + 0xffff) >> 16);
-  const have = memory.size();
-  if (pages > have && memory.grow(pages - have) < 0) return 0;
-  count = floats;
-  parametersAt = 16;
-  gradientsAt = parametersAt + <usize>bytes;
-  firstMomentAt = gradientsAt + <usize>bytes;
-  secondMomentAt = firstMomentAt + <usize>bytes;
-  memory.fill(parametersAt, 0, <usize>(4 * bytes));
-  return 1;
-}
-
-export function parametersOffset(): usize {
-  return parametersAt;
-}
-export function gradientsOffset(): usize {
-  return gradientsAt;
-}
-export function firstMomentOffset(): usize {
-  return firstMomentAt;
-}
-export function secondMomentOffset(): usize {
-  return secondMomentAt;
-}
-
-/**
- * Σ g² over every gradient, in float64: the square of the global norm that
- * Keras's `global_clipnorm` clips.
- */
-export function gradientSquares(): f64 {
+export function gradientSquares(gradientsAt: usize, count: i32): f64 {
   let sum = f64x2.splat(0);
   const bytes = <usize>count << 2;
-  for (let offset: usize = 0; offset < bytes; offset += 16) {
+  const vectorBytes = bytes & ~15;
+  let offset: usize = 0;
+  for (; offset < vectorBytes; offset += 16) {
     const g = v128.load(gradientsAt + offset);
     const low = f64x2.promote_low_f32x4(g);
     const high = f64x2.promote_low_f32x4(v128.shuffle<i32>(g, g, 2, 3, 0, 1));
     sum = f64x2.add(sum, f64x2.add(f64x2.mul(low, low), f64x2.mul(high, high)));
   }
-  return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
+  let tail: f64 = 0;
+  for (; offset < bytes; offset += 4) {
+    const g = <f64>load<f32>(gradientsAt + offset);
+    tail += g * g;
+  }
+  return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1) + tail;
 }
 
 /**
- * One step over every parameter. The gradients are first multiplied by
- * `gradientScale` (1, or the clipping factor). The coefficients arrive as
- * the float32 scalars tfjs would make of them: β₁, 1 − β₁, β₂, 1 − β₂, the
- * bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ, ε and −learning rate.
+ * One step of one variable's `count` parameters: reads them at
+ * `parametersAt` and the gradients at `gradientsAt`, updates the moments in
+ * place and writes the new parameters at `updatedAt` (which may be
+ * `parametersAt`). The gradients are first multiplied by `gradientScale`
+ * (1, or the clipping factor). The coefficients arrive as the float32
+ * scalars tfjs would make of them: β₁, 1 − β₁, β₂, 1 − β₂, the bias
+ * corrections 1 − β₁ᵗ and 1 − β₂ᵗ, ε and −learning rate.
  */
 export function update(
+  parametersAt: usize,
+  gradientsAt: usize,
+  updatedAt: usize,
+  firstMomentAt: usize,
+  secondMomentAt: usize,
+  count: i32,
   gradientScale: f32,
   beta1: f32,
   oneMinusBeta1: f32,
@@ -97,14 +76,24 @@ export function update(
   const eps = f32x4.splat(epsilon);
   const rate = f32x4.splat(negativeLearningRate);
   const bytes = <usize>count << 2;
-  for (let offset: usize = 0; offset < bytes; offset += 16) {
+  const vectorBytes = bytes & ~15;
+  let offset: usize = 0;
+  for (; offset < vectorBytes; offset += 16) {
     const g = f32x4.mul(v128.load(gradientsAt + offset), scale);
     const m = f32x4.add(f32x4.mul(v128.load(firstMomentAt + offset), b1), f32x4.mul(g, c1));
     const v = f32x4.add(f32x4.mul(v128.load(secondMomentAt + offset), b2), f32x4.mul(f32x4.mul(g, g), c2));
     v128.store(firstMomentAt + offset, m);
     v128.store(secondMomentAt + offset, v);
     const step = f32x4.div(f32x4.div(m, k1), f32x4.add(f32x4.sqrt(f32x4.div(v, k2)), eps));
-    const p = parametersAt + offset;
-    v128.store(p, f32x4.add(f32x4.mul(step, rate), v128.load(p)));
+    v128.store(updatedAt + offset, f32x4.add(f32x4.mul(step, rate), v128.load(parametersAt + offset)));
+  }
+  for (; offset < bytes; offset += 4) {
+    const g = load<f32>(gradientsAt + offset) * gradientScale;
+    const m = load<f32>(firstMomentAt + offset) * beta1 + g * oneMinusBeta1;
+    const v = load<f32>(secondMomentAt + offset) * beta2 + g * g * oneMinusBeta2;
+    store<f32>(firstMomentAt + offset, m);
+    store<f32>(secondMomentAt + offset, v);
+    const step = m / correction1 / (Mathf.sqrt(v / correction2) + epsilon);
+    store<f32>(updatedAt + offset, step * negativeLearningRate + load<f32>(parametersAt + offset));
   }
 }
