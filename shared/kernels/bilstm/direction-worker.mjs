@@ -2,7 +2,7 @@
  * The helper thread of a two-thread bilstm kernel, started by
  * `DirectionHelper` (direction-helper.ts, which documents the protocol and
  * sends its layout in `workerData`): its own instance of bilstm-shared.wasm
- * over the kernel's shared memory, running direction 1 of each pass while the
+ * over the kernel's shared heap (tfjs's), running direction 1 of each pass while the
  * kernel's thread runs direction 0.
  *
  * Plain JavaScript: Node 20 runs no TypeScript in a worker unless its parent
