@@ -7,12 +7,8 @@ interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
 }
 
-/**
- * Whether the active backend keeps tensors in a WebAssembly heap, as
- * tfjs-backend-wasm does: it copies a new tensor's values in at once, so a
- * typed array handed to `tf.tensor` there may be reused right after.
- */
-export function isWasmHeapBackend(backend: object = tf.backend()): backend is WasmHeapBackend {
+/** Whether the active backend keeps tensors in a WebAssembly heap, as tfjs-backend-wasm does. */
+function isWasmHeapBackend(backend: object = tf.backend()): backend is WasmHeapBackend {
   return 'getMemoryOffset' in backend && typeof (backend as { wasm?: { HEAPU8?: unknown } }).wasm?.HEAPU8 === 'object';
 }
 
@@ -34,21 +30,6 @@ export function float32Values(tensor: tf.Tensor): Float32Array {
   const backend = tf.backend();
   if (tensor.dtype !== 'float32' || !isWasmHeapBackend(backend)) return tensor.dataSync() as Float32Array;
   return new Float32Array(backend.wasm.HEAPU8.buffer, backend.getMemoryOffset(tensor.dataId), tensor.size);
-}
-
-/**
- * A float32 tensor of `values`, which may be a view of memory that changes
- * next (a kernel's answer): the wasm backend copies a new tensor's values
- * into its heap at once, other backends would keep the array itself, so
- * there it is copied first.
- *
- * @example
- * ```ts
- * variable.assign(tensorOfView(adamKernel.parameters(index), variable.shape));
- * ```
- */
-export function tensorOfView(values: Float32Array, shape: readonly number[]): tf.Tensor {
-  return tf.tensor(isWasmHeapBackend() ? values : values.slice(), shape as number[], 'float32');
 }
 
 /**
