@@ -19,6 +19,9 @@ interface BackendWithAllocator {
   wasm: { _malloc(bytes: number): number; _free(address: number): void };
 }
 
+/** The name `startWasmBackend` registers the backend under. */
+const BACKEND_NAME = 'wasm';
+
 const memories = new WeakMap<object, WebAssembly.Memory>();
 
 /**
@@ -44,7 +47,9 @@ export function rememberHeapMemory(backend: object, memory: WebAssembly.Memory):
  * ```
  */
 export function wasmHeap(): WasmHeap {
-  const backend = tf.findBackend('wasm');
+  // The registry itself, not tf.findBackend: that would start a registered backend not yet started
+  // (the stock one fetches its binary from the page's folder).
+  const backend = tf.engine().registry[BACKEND_NAME];
   const memory = backend && memories.get(backend);
   if (!memory) {
     throw new Error('the tfjs wasm backend has not started: start it first (startNodeBackend, startWorkerdBackend or startBrowserBackend)');

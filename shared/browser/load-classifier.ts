@@ -43,10 +43,12 @@ export async function loadClassifier(options: LoadClassifierOptions = {}): Promi
   const here = new URL('./', import.meta.url);
   const modelFolder = new URL(String(options.modelUrl ?? new URL('model/', here)));
   if (!modelFolder.pathname.endsWith('/')) modelFolder.pathname += '/';
-  // The kernel needs the backend only when it runs, so all four downloads overlap.
-  const [, , modelJson, weights] = await Promise.all([
-    startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here), gradients: false }),
-    startBrowserBilstmKernel({ wasmUrl: options.kernelUrl ?? new URL(KERNEL_FILE, here) }),
+  // The kernel works in the backend's heap, so it starts once the backend has; the model's
+  // downloads overlap both.
+  const [, modelJson, weights] = await Promise.all([
+    startBrowserBackend({ wasmUrl: options.wasmUrl ?? new URL(WASM_FILE, here), gradients: false }).then(() =>
+      startBrowserBilstmKernel({ wasmUrl: options.kernelUrl ?? new URL(KERNEL_FILE, here) }),
+    ),
     download(new URL(MODEL_JSON_FILE, modelFolder)).then((response) => response.json()),
     download(new URL(WEIGHTS_FILE, modelFolder)).then((response) => response.arrayBuffer()),
   ]);

@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { float32Values, tensorFilledBy, tensorToFill } from '../../shared/backend/heap-values';
 import { startNodeBackend } from '../../shared/backend/node';
 import { wasmHeap } from '../../shared/backend/wasm-heap';
@@ -12,10 +12,16 @@ import { wasmHeap } from '../../shared/backend/wasm-heap';
 
 // The backend is process-wide state: the test before the start runs first.
 describe('wasmHeap', () => {
-  it('says to start the backend first when it has not started', () => {
+  it('says to start the backend first when it has not started, and starts none itself', () => {
+    // tfjs-backend-wasm registers its stock backend on import; starting it would fetch its binary
+    // from the page's folder in a browser.
+    const registered = tf.engine().registryFactory.wasm;
+    const stockFactory = vi.spyOn(registered, 'factory');
     expect(() => wasmHeap()).toThrow(
       'the tfjs wasm backend has not started: start it first (startNodeBackend, startWorkerdBackend or startBrowserBackend)',
     );
+    expect(stockFactory).not.toHaveBeenCalled();
+    stockFactory.mockRestore();
   });
 
   it("is the memory tfjs keeps its tensors in, and tfjs's allocator", async () => {
