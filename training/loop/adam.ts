@@ -56,7 +56,8 @@ export class Adam {
   /**
    * An optimizer for these variables, its moments zeroed.
    *
-   * @throws Error when the kernel's binary is missing (run `npm run build:kernels`)
+   * @throws Error when the tfjs wasm backend has not started (the kernel
+   *   works in its heap) or the kernel's binary is missing (run `npm run build:kernels`)
    */
   static async create(variables: Readonly<Record<string, tf.Variable>>, options: AdamOptions): Promise<Adam> {
     const entries = Object.entries(variables);
