@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../shared/backend/node';
 import { createRandom } from '../../shared/random';
+import { wasmHeap } from '../../shared/backend/wasm-heap';
 import { AdamKernel } from '../../shared/kernels/adam/kernel';
 import { Adam } from '../../training/loop/adam';
 
@@ -192,6 +193,23 @@ describe('Adam', () => {
     expect(() => kernel.update(0, { parameters: outside, gradients: outside, into: outside }, settings)).toThrow(
       'AdamKernel: parameters of tensor 0 must be a view of the heap of 5 floats',
     );
+  });
+
+  it('gives its moments back to the heap once garbage-collected', async () => {
+    const heap = wasmHeap();
+    const sizes = [4_000_000, 3];
+    const dropped = async () => {
+      await AdamKernel.create(sizes); // 32 MB of moments, the handle dropped at once
+    };
+    await dropped();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      (globalThis as { gc?: () => void }).gc!();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const heapBytes = heap.memory.buffer.byteLength;
+    // Had the first kernel's moments stayed, these would need 32 MB more of the heap.
+    await AdamKernel.create(sizes);
+    expect(heap.memory.buffer.byteLength).toBe(heapBytes);
   });
 
   it('rejects a state that does not fit, changing nothing', async () => {

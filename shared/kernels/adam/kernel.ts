@@ -43,12 +43,19 @@ export interface AdamArrays {
   into: Float32Array;
 }
 
+/** Frees a collected kernel's moments: they live in tfjs's heap, which outlives the kernel. */
+const momentsOfCollected =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ heap: WasmHeap; addresses: number[] }>(({ heap, addresses }) => addresses.forEach((address) => heap.free(address)))
+    : undefined;
+
 /**
  * Adam's moments and update for a fixed list of tensors, in tfjs's heap
  * (see `WasmHeap`; Node only: it serves training). It reads parameters and
  * gradients where tfjs keeps them and writes the updated parameters into a
  * tensor's memory: copying them into a memory of its own and back cost a
- * tutorial step 6 MB. The moments live in the heap from `create` on.
+ * tutorial step 6 MB. The moments live in the heap from `create` until the
+ * kernel is garbage-collected.
  *
  * @example
  * ```ts
@@ -84,12 +91,14 @@ export class AdamKernel {
   static async create(sizes: readonly number[], heap: WasmHeap = wasmHeap()): Promise<AdamKernel> {
     const module = await compileWasmFile(binaryForHeap(heap, 'adam'), 'run `npm run build:kernels` first');
     const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
-    const moments = sizes.map((size) => {
-      const [first, second] = [heap.malloc(size * 4), heap.malloc(size * 4)];
-      if (first === 0 || second === 0) throw new Error(`the heap cannot hold Adam's moments for ${size} parameters`);
-      return { first, second };
-    });
+    const addresses = sizes.flatMap((size) => [heap.malloc(size * 4), heap.malloc(size * 4)]);
+    if (addresses.includes(0)) {
+      addresses.filter((address) => address !== 0).forEach((address) => heap.free(address));
+      throw new Error(`the heap cannot hold Adam's moments for ${sizes.reduce((sum, size) => sum + size, 0)} parameters`);
+    }
+    const moments = sizes.map((_, index) => ({ first: addresses[2 * index], second: addresses[2 * index + 1] }));
     const kernel = new AdamKernel(instance.exports as unknown as AdamExports, heap, [...sizes], moments);
+    momentsOfCollected?.register(kernel, { heap, addresses });
     sizes.forEach((_, index) => {
       kernel.firstMoment(index).fill(0);
       kernel.secondMoment(index).fill(0);
