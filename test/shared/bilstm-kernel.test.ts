@@ -424,6 +424,25 @@ describe('resources', () => {
     expect(wasmHeap().memory.buffer.byteLength).toBe(heapBytes);
   });
 
+  it('gives its workspace and an unreleased history back to the heap once garbage-collected', async () => {
+    const heap = wasmHeap();
+    const shape = { steps: 1000, batch: 16, units: 16 };
+    const inputs = { projected: new Float32Array(1000 * 16 * 128), recurrent: new Float32Array(32 * 128), mask: null };
+    // ~8 MB of workspace and ~12 MB of history, the kernel and the handle dropped at once.
+    const dropped = async () => {
+      (await ownKernel()).forwardRecorded(shape, inputs);
+    };
+    await dropped();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      (globalThis as { gc?: () => void }).gc!();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const heapBytes = heap.memory.buffer.byteLength;
+    const kernel = await ownKernel();
+    kernel.forwardRecorded(shape, inputs);
+    expect(heap.memory.buffer.byteLength).toBe(heapBytes);
+  });
+
   it('refuses a pass the heap cannot hold, and keeps working', async () => {
     const kernel = await ownKernel();
     const huge = { steps: 2 ** 20, batch: 64, units: 64 };

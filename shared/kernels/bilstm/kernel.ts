@@ -150,10 +150,25 @@ interface Allocation {
   readonly bytes: number;
 }
 
-interface History {
-  readonly allocation: Allocation;
-  released: boolean;
+/**
+ * What a kernel holds in the heap, kept apart from the kernel so that
+ * `holdingsOfCollected` can free it once the kernel is garbage-collected:
+ * the heap outlives the kernel.
+ */
+interface Holdings {
+  readonly heap: WasmHeap;
+  workspace: Allocation | null;
+  /** The histories recorded and not yet released. */
+  readonly histories: Set<Allocation>;
 }
+
+const holdingsOfCollected =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Holdings>(({ heap, workspace, histories }) => {
+        if (workspace) heap.free(workspace.address);
+        histories.forEach((history) => heap.free(history.address));
+      })
+    : undefined;
 
 /**
  * The compiled kernel, instantiated over tfjs's heap (see `WasmHeap`): it
@@ -167,7 +182,7 @@ interface History {
  * the heap until released: copying it out to JavaScript and back in cost a
  * tutorial training step 2.2–2.8 ms (~30 MB for its two layers). A history
  * whose backward pass never runs is released when its handle is
- * garbage-collected.
+ * garbage-collected; the workspace and any history left, when the kernel is.
  *
  * With a {@link DirectionRunner} of its own, the kernel hands it each pass's
  * two directions, which are independent, to run as it likes; see
@@ -181,22 +196,24 @@ interface History {
  * const kept = states.slice(); // before the next call reuses the workspace
  */
 export class BilstmKernel {
-  private workspace: Allocation | null = null;
-  private readonly histories = new WeakMap<RecordedHistory, History>();
-  private liveHistories = 0;
+  private readonly holdings: Holdings;
+  private readonly histories = new WeakMap<RecordedHistory, Allocation>();
   /**
    * Only where the runtime has a FinalizationRegistry (Workers run its
    * callbacks only with their `enable_weak_ref` compatibility flag): serving
    * records no history, so it needs none.
    */
   private readonly unreleased =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<History>((history) => this.free(history)) : undefined;
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Allocation>((history) => this.free(history)) : undefined;
 
   private constructor(
     private readonly wasm: BilstmExports,
     private readonly heap: WasmHeap,
     private readonly directions: DirectionRunner,
-  ) {}
+  ) {
+    this.holdings = { heap, workspace: null, histories: new Set() };
+    holdingsOfCollected?.register(this, this.holdings);
+  }
 
   /**
    * @throws TypeError when `instance` is not of the bilstm kernel's module,
@@ -223,7 +240,7 @@ export class BilstmKernel {
 
   /** The workspace's size: it grows to fit the largest call so far, then is reused. */
   get workspaceBytes(): number {
-    return this.workspace?.bytes ?? 0;
+    return this.holdings.workspace?.bytes ?? 0;
   }
 
   /**
@@ -244,11 +261,11 @@ export class BilstmKernel {
     into?: Float32Array,
   ): { states: Float32Array; history: RecordedHistory } {
     assertForward(shape, inputs);
-    const history: History = { allocation: this.allocate(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * 4, shape), released: false };
-    this.liveHistories++;
+    const history = this.allocate(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * 4, shape);
+    this.holdings.histories.add(history);
     let states: Float32Array;
     try {
-      states = this.runForward(shape, inputs, history.allocation, into);
+      states = this.runForward(shape, inputs, history, into);
     } catch (error) {
       this.free(history);
       throw error;
@@ -269,7 +286,7 @@ export class BilstmKernel {
 
   /** Histories kept in the heap. */
   get keptHistories(): number {
-    return this.liveHistories;
+    return this.holdings.histories.size;
   }
 
   /**
@@ -291,7 +308,7 @@ export class BilstmKernel {
     for (const [name, array] of Object.entries(into)) assertLength(name, array, lengths[name as keyof Gradients]);
     const history = this.histories.get(inputs.history);
     if (!history) throw new Error('bilstm kernel: this history was not recorded by this kernel');
-    if (history.released) throw new Error('bilstm kernel: this history was released; run the forward pass again');
+    if (!this.holdings.histories.has(history)) throw new Error('bilstm kernel: this history was released; run the forward pass again');
     const recorded = inputs.history.shape;
     if (recorded.steps !== steps || recorded.batch !== batch || recorded.units !== units) {
       throw new RangeError(`bilstm kernel: the history is of T = ${recorded.steps}, B = ${recorded.batch}, H = ${recorded.units}, not of this pass`);
@@ -311,7 +328,7 @@ export class BilstmKernel {
         batch,
         units,
         base,
-        history.allocation.start,
+        history.start,
         at.recurrent,
         at.dStates,
         at.dProjected,
@@ -372,18 +389,18 @@ export class BilstmKernel {
    * returns where the plan starts (and is stored).
    */
   private plan(shape: RecurrenceShape, plan: (base: number) => number): number {
+    const { holdings } = this;
     // A plan stores itself at its base before it is measured: a workspace always holds that much.
-    this.workspace ??= this.allocate(ALIGNMENT * 2, shape);
-    let end = plan(this.workspace.start);
-    if (end >= 0 && end > this.workspace.start + this.workspace.bytes) {
-      const bytes = end - this.workspace.start;
-      this.heap.free(this.workspace.address);
-      this.workspace = null;
-      this.workspace = this.allocate(bytes, shape);
-      end = plan(this.workspace.start);
+    let workspace = (holdings.workspace ??= this.allocate(ALIGNMENT * 2, shape));
+    let end = plan(workspace.start);
+    if (end >= 0 && end > workspace.start + workspace.bytes) {
+      this.heap.free(workspace.address);
+      holdings.workspace = null;
+      workspace = holdings.workspace = this.allocate(end - workspace.start, shape);
+      end = plan(workspace.start);
     }
     if (end < 0) throw tooLarge(shape);
-    return this.workspace.start;
+    return workspace.start;
   }
 
   private allocate(bytes: number, shape: RecurrenceShape): Allocation {
@@ -392,11 +409,8 @@ export class BilstmKernel {
     return { address, start: Math.ceil(address / ALIGNMENT) * ALIGNMENT, bytes };
   }
 
-  private free(history: History): void {
-    if (history.released) return;
-    history.released = true;
-    this.liveHistories--;
-    this.heap.free(history.allocation.address);
+  private free(history: Allocation): void {
+    if (this.holdings.histories.delete(history)) this.heap.free(history.address);
   }
 
   /** Where `values` is in the heap, or 0 when it is not a view of it (or absent). */
