@@ -12,6 +12,7 @@ import { recurrence, recurrenceEngine, setRecurrenceEngine } from '../../shared/
 import { parameterSpecs } from '../../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
 import { createRandom } from '../../shared/random';
+import { collectGarbage } from '../support/collect-garbage';
 import { compareModelEngines, compareRecurrenceEngines } from '../support/recurrence-engines';
 
 /**
@@ -356,10 +357,7 @@ describe('resources', () => {
     // The handle is dropped at once, as when the tape that held it is dropped.
     kernel.forwardRecorded(shape, layerInputs(shape, 1));
     expect(kernel.keptHistories).toBe(1);
-    for (let attempt = 0; attempt < 20 && kernel.keptHistories > 0; attempt++) {
-      (globalThis as { gc?: () => void }).gc!();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectGarbage(() => kernel.keptHistories === 0, 20);
     expect(kernel.keptHistories).toBe(0);
   });
 
@@ -433,10 +431,7 @@ describe('resources', () => {
       (await ownKernel()).forwardRecorded(shape, inputs);
     };
     await dropped();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      (globalThis as { gc?: () => void }).gc!();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectGarbage();
     const heapBytes = heap.memory.buffer.byteLength;
     const kernel = await ownKernel();
     kernel.forwardRecorded(shape, inputs);

@@ -5,6 +5,7 @@ import { createRandom } from '../../shared/random';
 import { wasmHeap } from '../../shared/backend/wasm-heap';
 import { AdamKernel } from '../../shared/kernels/adam/kernel';
 import { Adam } from '../../training/loop/adam';
+import { collectGarbage } from '../support/collect-garbage';
 
 beforeAll(async () => {
   await startNodeBackend();
@@ -202,10 +203,7 @@ describe('Adam', () => {
       await AdamKernel.create(sizes); // 32 MB of moments, the handle dropped at once
     };
     await dropped();
-    for (let attempt = 0; attempt < 10; attempt++) {
-      (globalThis as { gc?: () => void }).gc!();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectGarbage();
     const heapBytes = heap.memory.buffer.byteLength;
     // Had the first kernel's moments stayed, these would need 32 MB more of the heap.
     await AdamKernel.create(sizes);
