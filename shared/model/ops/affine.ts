@@ -53,7 +53,6 @@ function rows(x: tf.Tensor): tf.Tensor2D {
   return (x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.rank - 1]])) as tf.Tensor2D;
 }
 
-
 /**
  * x·W + b as one kernel: the wasm backend adds the bias inside the product,
  * with no pass of its own. Run as the kernel itself, on one batch of rows:

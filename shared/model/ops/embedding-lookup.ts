@@ -42,19 +42,13 @@ export function embeddingLookup(table: tf.Tensor2D, ids: Int32Array, shape: read
 }
 
 /**
- * Rows `rows[0]`, `rows[1]`, … of `source`, a row-major matrix `width`
- * floats wide, copied one after the other into `into` (a new array unless
- * given), which is returned.
+ * Copies rows `rows[0]`, `rows[1]`, … of `source`, a row-major matrix
+ * `width` floats wide, one after the other into `into`.
  *
  * @example
- * pickRows(Float32Array.of(0, 0, 1, 2, 3, 4), 2, [2, 1]); // Float32Array [3, 4, 1, 2]
+ * const into = new Float32Array(4);
+ * pickRows(Float32Array.of(0, 0, 1, 2, 3, 4), 2, [2, 1], into); // into: [3, 4, 1, 2]
  */
-export function pickRows(
-  source: Float32Array,
-  width: number,
-  rows: ArrayLike<number>,
-  into: Float32Array = new Float32Array(rows.length * width),
-): Float32Array {
+export function pickRows(source: Float32Array, width: number, rows: ArrayLike<number>, into: Float32Array): void {
   for (let i = 0; i < rows.length; i++) into.set(source.subarray(rows[i] * width, (rows[i] + 1) * width), i * width);
-  return into;
 }
