@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { WranglerDev } from '../test/support/wrangler-dev';
 import { BUNDLE_BUDGET_GZIP_BYTES, measureBundle, type BundleSize } from '../worker/scripts/measure-bundle';
 import { KeepAliveClient, type LoopbackAnswer } from './keep-alive-client';
-import { workerRuntimeOrigin, workerRuntimePid } from './processes';
+import { sameWorkerRuntime, workerRuntimeOrigin, workerRuntimePid } from './processes';
 import { percentile } from './stats';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -20,6 +20,8 @@ export const EDGE_TARGETS = {
 
 /** Untimed requests that warm the isolate up before anything is measured. */
 const WARM_UP_REQUESTS = 10;
+/** Turns of the warm measurements: each way is timed in this many blocks. */
+const WARM_ROUNDS = 4;
 /**
  * A path that answers without loading the model (worker/routes/demo.ts), so
  * that wrangler dev is known to be up while the model is still unloaded.
@@ -37,21 +39,31 @@ export interface EdgeOptions {
   leakCheckRequests?: number;
 }
 
-export interface EdgeResult {
-  /** Timed requests per route. */
-  requests: number;
+/** Warm figures of one way to reach the worker, over the same kept-alive connection. */
+export interface WarmFigures {
   classifyP50Ms: number;
   classifyP99Ms: number;
+  /** GET /healthz, which answers without the model: what HTTP alone costs that way. */
   healthzP50Ms: number;
+}
+
+export interface EdgeResult {
+  /** Timed requests per route and way. */
+  requests: number;
+  /** Through `wrangler dev` as `npm start` runs it: its proxy, and its line per request. */
+  proxied: WarmFigures;
   /**
-   * The same warm classify sent straight to the socket of the workerd that
-   * runs the worker: the worker's own time, without wrangler dev's proxy,
-   * a development-only hop that production does not have.
+   * Through a second `wrangler dev` run with `--log-level warn`, whose proxy
+   * does not log each request to wrangler's Node process, timed in turns with
+   * the first.
    */
-  classifyDirectP50Ms: number;
-  classifyDirectP99Ms: number;
-  /** GET /healthz the same way: what HTTP alone costs there. */
-  healthzDirectP50Ms: number;
+  proxiedWithoutRequestLog: WarmFigures;
+  /**
+   * Straight to the socket of the workerd that runs the first one's worker:
+   * the worker's own time, without wrangler dev's proxy, a development-only
+   * hop that production does not have.
+   */
+  direct: WarmFigures;
   /** The model the worker serves (its id, from /healthz), not necessarily the tutorial model. */
   model: string;
   /**
@@ -91,22 +103,61 @@ async function health(client: KeepAliveClient): Promise<{ model: string; tensors
   return JSON.parse(answer.body) as { model: string; tensors: number };
 }
 
-/** A figure is void if wrangler reloaded the worker (a source file changed) while it was taken. */
-function assertNoReload(dev: WranglerDev, reloadsBefore: number, what: string): void {
-  if (dev.reloads !== reloadsBefore) throw new Error(`wrangler dev reloaded the worker during ${what}: a source file changed; run again`);
+/**
+ * A figure is void if wrangler reloaded the worker (a source file changed)
+ * while it was taken: that restarts the workerd running it.
+ */
+async function assertSameWorker(dev: WranglerDev, runtimePid: number, what: string): Promise<void> {
+  if (!(await sameWorkerRuntime(dev.pid, runtimePid))) {
+    throw new Error(`wrangler dev reloaded the worker during ${what}: a source file changed; run again`);
+  }
 }
 
 /** The first classify of a wrangler dev started without loading the model, on a new connection. */
 async function coldClassifyMs(dev: WranglerDev, review: string): Promise<number> {
-  const reloads = dev.reloads;
+  const runtimePid = await workerRuntimePid(dev.pid);
   const client = new KeepAliveClient(dev.origin);
   try {
     const ms = await timed(classify(client, review), 'the first POST /v1/classify');
-    assertNoReload(dev, reloads, 'the cold start');
+    await assertSameWorker(dev, runtimePid, 'the cold start');
     return ms;
   } finally {
     client.close();
   }
+}
+
+/**
+ * Warm classify and /healthz times of each way, taken in turns, a block of
+ * each way per round, so that load from elsewhere weighs on all alike.
+ */
+async function warmFigures<Way extends string>(
+  clients: Record<Way, KeepAliveClient>,
+  review: string,
+  requests: number,
+): Promise<Record<Way, WarmFigures>> {
+  const ways = Object.keys(clients) as Way[];
+  const times = Object.fromEntries(ways.map((way) => [way, { classify: [] as number[], healthz: [] as number[] }])) as Record<
+    Way,
+    { classify: number[]; healthz: number[] }
+  >;
+  for (const way of ways) await timeEach(classify(clients[way], review), `POST /v1/classify (${way})`, WARM_UP_REQUESTS);
+  for (let round = 0; round < WARM_ROUNDS; round++) {
+    const count = Math.ceil(requests / WARM_ROUNDS);
+    for (const way of ways) {
+      times[way].classify.push(...(await timeEach(classify(clients[way], review), `POST /v1/classify (${way})`, count)));
+      times[way].healthz.push(...(await timeEach(healthz(clients[way]), `GET /healthz (${way})`, count)));
+    }
+  }
+  return Object.fromEntries(
+    ways.map((way) => [
+      way,
+      {
+        classifyP50Ms: percentile(times[way].classify, 0.5),
+        classifyP99Ms: percentile(times[way].classify, 0.99),
+        healthzP50Ms: percentile(times[way].healthz, 0.5),
+      },
+    ]),
+  ) as Record<Way, WarmFigures>;
 }
 
 async function buildBundle(): Promise<EdgeResult['bundle']> {
@@ -130,9 +181,11 @@ async function buildBundle(): Promise<EdgeResult['bundle']> {
  *   (median of `coldStarts` starts);
  * - warm POST /v1/classify of `review` and GET /healthz over loopback,
  *   `requests` times each in sequence after a warm-up, on one kept-alive
- *   connection (see `KeepAliveClient`);
- * - the live tensor count before and after `leakCheckRequests` classify
- *   requests.
+ *   connection per way (see `KeepAliveClient`), three ways in turns:
+ *   through that wrangler dev, through a second one with its request log
+ *   off, and straight to the first one's workerd;
+ * - the live tensor count before and after `leakCheckRequests` more
+ *   classify requests.
  *
  * @throws Error when the bundle does not build, wrangler dev does not come
  *   up, a request fails, or wrangler reloads the worker mid-measurement
@@ -149,43 +202,38 @@ export async function benchEdge(review: string, requests: number, options: EdgeO
   const coldSamples: number[] = [];
 
   const dev = await WranglerDev.start({ readyPath: READY_WITHOUT_MODEL });
+  let quietDev: WranglerDev | undefined;
+  const clients: KeepAliveClient[] = [];
+  const client = (origin: string) => {
+    clients.push(new KeepAliveClient(origin));
+    return clients[clients.length - 1];
+  };
   let warm: Omit<EdgeResult, 'coldStart' | 'bundle'>;
-  const proxied = new KeepAliveClient(dev.origin);
-  let direct: KeepAliveClient | undefined;
   try {
     coldSamples.push(await coldClassifyMs(dev, review));
-    const reloads = dev.reloads;
-    await timeEach(classify(proxied, review), 'POST /v1/classify', WARM_UP_REQUESTS);
+    // Started only now, so that its start does not weigh on the cold start.
+    quietDev = await WranglerDev.start({ requestLog: false });
+    const runtimes = [await workerRuntimePid(dev.pid), await workerRuntimePid(quietDev.pid)] as const;
+    const proxied = client(dev.origin);
+    const figures = await warmFigures(
+      { proxied, proxiedWithoutRequestLog: client(quietDev.origin), direct: client(await workerRuntimeOrigin(runtimes[0])) },
+      review,
+      requests,
+    );
     const before = await health(proxied);
-    const classifyTimes = await timeEach(classify(proxied, review), 'POST /v1/classify', requests);
-    const healthzTimes = await timeEach(healthz(proxied), 'GET /healthz', requests);
-    direct = new KeepAliveClient(await workerRuntimeOrigin(await workerRuntimePid(dev.pid)));
-    const directTimes = await timeEach(classify(direct, review), 'POST /v1/classify (direct)', requests);
-    const healthzDirectTimes = await timeEach(healthz(direct), 'GET /healthz (direct)', requests);
-    const untimed = Math.max(0, leakCheckRequests - 2 * requests);
-    await timeEach(classify(proxied, review), 'POST /v1/classify', untimed);
+    await timeEach(classify(proxied, review), 'POST /v1/classify', leakCheckRequests);
     const after = await health(proxied);
-    assertNoReload(dev, reloads, 'the warm measurements');
+    await assertSameWorker(dev, runtimes[0], 'the warm measurements');
+    await assertSameWorker(quietDev, runtimes[1], 'the warm measurements');
     warm = {
       requests,
-      classifyP50Ms: percentile(classifyTimes, 0.5),
-      classifyP99Ms: percentile(classifyTimes, 0.99),
-      healthzP50Ms: percentile(healthzTimes, 0.5),
-      classifyDirectP50Ms: percentile(directTimes, 0.5),
-      classifyDirectP99Ms: percentile(directTimes, 0.99),
-      healthzDirectP50Ms: percentile(healthzDirectTimes, 0.5),
+      ...figures,
       model: before.model,
-      tensors: {
-        afterWarmUp: before.tensors,
-        afterRequests: after.tensors,
-        classifyRequests: 2 * requests + untimed,
-        constant: before.tensors === after.tensors,
-      },
+      tensors: { afterWarmUp: before.tensors, afterRequests: after.tensors, classifyRequests: leakCheckRequests, constant: before.tensors === after.tensors },
     };
   } finally {
-    proxied.close();
-    direct?.close();
-    await dev.stop();
+    for (const open of clients) open.close();
+    await Promise.all([dev.stop(), quietDev?.stop()]);
   }
 
   for (let i = 1; i < coldStarts; i++) {
@@ -203,6 +251,21 @@ const ms = (value: number) => `${value >= 100 ? value.toFixed(0) : value >= 10 ?
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
 
+type TableRow = [what: string, figure: string, target: string, verdict: string];
+
+function warmRows(way: string, figures: WarmFigures, requests: number, judged: boolean): TableRow[] {
+  const target = `p50 ≤ ${EDGE_TARGETS.classifyP50Ms} ms`;
+  return [
+    [
+      `POST /v1/classify ${way} (${requests})`,
+      `p50 ${ms(figures.classifyP50Ms)}, p99 ${ms(figures.classifyP99Ms)}`,
+      judged ? target : '',
+      judged ? verdict(figures.classifyP50Ms <= EDGE_TARGETS.classifyP50Ms) : '',
+    ],
+    [`GET /healthz ${way} (${requests})`, `p50 ${ms(figures.healthzP50Ms)}`, '', ''],
+  ];
+}
+
 /**
  * The figures of `benchEdge`, one line each, with their targets.
  *
@@ -217,7 +280,7 @@ const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
  */
 export function formatEdge(edge: EdgeResult): string {
   const { bundle, coldStart, tensors } = edge;
-  const rows: Array<[what: string, figure: string, target: string, verdict: string]> = [
+  const rows: TableRow[] = [
     [
       'bundle, gzip',
       `${kib(bundle.gzip)} = ${bundle.gzip.toLocaleString('en')} B (raw ${kib(bundle.raw)})`,
@@ -230,20 +293,9 @@ export function formatEdge(edge: EdgeResult): string {
       `≤ ${EDGE_TARGETS.coldStartMs} ms`,
       verdict(coldStart.medianMs <= EDGE_TARGETS.coldStartMs),
     ],
-    [
-      `POST /v1/classify, warm (${edge.requests})`,
-      `p50 ${ms(edge.classifyP50Ms)}, p99 ${ms(edge.classifyP99Ms)}`,
-      `p50 ≤ ${EDGE_TARGETS.classifyP50Ms} ms`,
-      verdict(edge.classifyP50Ms <= EDGE_TARGETS.classifyP50Ms),
-    ],
-    [`GET /healthz, warm (${edge.requests})`, `p50 ${ms(edge.healthzP50Ms)}`, '', ''],
-    [
-      `POST /v1/classify, warm, without the proxy (${edge.requests})`,
-      `p50 ${ms(edge.classifyDirectP50Ms)}, p99 ${ms(edge.classifyDirectP99Ms)}`,
-      '',
-      '',
-    ],
-    [`GET /healthz, warm, without the proxy (${edge.requests})`, `p50 ${ms(edge.healthzDirectP50Ms)}`, '', ''],
+    ...warmRows('through wrangler dev (npm start)', edge.proxied, edge.requests, true),
+    ...warmRows('through wrangler dev --log-level warn', edge.proxiedWithoutRequestLog, edge.requests, true),
+    ...warmRows('straight to its workerd, no proxy', edge.direct, edge.requests, false),
     [
       `live tensors, over ${tensors.classifyRequests.toLocaleString('en')} classify`,
       `${tensors.afterWarmUp} after warm-up, ${tensors.afterRequests} after`,

@@ -39,7 +39,7 @@ import { dirname, join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { WranglerDev } from '../test/support/wrangler-dev';
 import { writeFileAtomic } from '../training/io/atomic-write';
-import { residentKiB, workerRuntimeOrigin, workerRuntimePid } from './processes';
+import { residentKiB, sameWorkerRuntime, workerRuntimeOrigin, workerRuntimePid } from './processes';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const RESULTS = join(ROOT, 'bench/results/loadtest.json');
@@ -150,7 +150,6 @@ async function main(): Promise<number> {
     const probe = await dev.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: REVIEW }) });
     if (probe.status !== 200) throw dev.failure(`the review was answered ${probe.status}: ${await probe.text()}`);
     const tensorsAtStart = await liveTensors(dev);
-    const reloadsAtStart = dev.reloads;
 
     const non2xxSamples: string[] = [];
     const warmUpKiB: number[] = [];
@@ -178,7 +177,7 @@ async function main(): Promise<number> {
     const memory = sampleMemory(pid);
     const run = figuresOf(await classifyLoad(target, RUN_SECONDS, non2xxSamples));
     const samplesKiB = await memory.stop().catch(() => [] as number[]);
-    const sameWorker = dev.reloads === reloadsAtStart && (await workerRuntimePid(dev.pid).then((now) => now === pid, () => false));
+    const sameWorker = await sameWorkerRuntime(dev.pid, pid);
     const tensorsAfterRun = await liveTensors(dev);
     const finalKiB = samplesKiB.at(-1) ?? NaN;
     const peakKiB = Math.max(...samplesKiB);

@@ -109,6 +109,25 @@ export async function workerRuntimePid(wranglerPid: number | undefined): Promise
 }
 
 /**
+ * Whether the workerd that ran the worker as `runtimePid` still does: wrangler
+ * dev restarts it whenever a source file changes, so figures taken across a
+ * restart mix two isolates.
+ *
+ * @example
+ * ```ts
+ * const runtime = await workerRuntimePid(dev.pid);
+ * // … measure …
+ * if (!(await sameWorkerRuntime(dev.pid, runtime))) throw new Error('the worker was reloaded');
+ * ```
+ */
+export async function sameWorkerRuntime(wranglerPid: number | undefined, runtimePid: number): Promise<boolean> {
+  return workerRuntimePid(wranglerPid).then(
+    (now) => now === runtimePid,
+    () => false,
+  );
+}
+
+/**
  * The worker's own socket in the workerd running it, which requests reach
  * without wrangler dev's proxy in between: the loopback port of `pid` that
  * serves the worker's stylesheet. Probing a route that does not load the
