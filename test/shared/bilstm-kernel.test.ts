@@ -4,10 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { float32Values, tensorToFill } from '../../shared/backend/heap-values';
 import { startNodeBackend } from '../../shared/backend/node';
 import { wasmHeap } from '../../shared/backend/wasm-heap';
-import { BilstmKernel } from '../../shared/kernels/bilstm';
+import { BilstmKernel, kernelRecurrence } from '../../shared/kernels/bilstm';
 import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
 import { TUTORIAL_MODEL, type MergeMode, type ModelConfig } from '../../shared/model/config';
 import { forward, predict } from '../../shared/model/forward';
+import { bidirectionalRecurrence } from '../../shared/model/ops/bidirectional-recurrence';
 import { recurrence, recurrenceEngine, setRecurrenceEngine } from '../../shared/model/ops/recurrence-engine';
 import { parameterSpecs } from '../../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
@@ -359,6 +360,85 @@ describe('resources', () => {
     expect(kernel.keptHistories).toBe(1);
     await collectGarbage(() => kernel.keptHistories === 0, 20);
     expect(kernel.keptHistories).toBe(0);
+  });
+
+  /** A random layer of `shape`: projected inputs and block-diagonal recurrent weights. */
+  const randomLayer = ({ steps, batch, units }: { steps: number; batch: number; units: number }, seed: number) => {
+    const random = createRandom(seed);
+    const blockDiagonal = (i: number) => Math.floor(i / (8 * units)) < units === (i % (2 * units)) < units;
+    return {
+      projected: Float32Array.from({ length: steps * batch * 8 * units }, () => random() * 4 - 2),
+      recurrent: Float32Array.from({ length: 2 * units * 8 * units }, (_, i) => (blockDiagonal(i) ? random() - 0.5 : 0)),
+      mask: null,
+    };
+  };
+
+  it('packs the recurrent weights into tiles on the first pass given them; later passes of any length reuse them without reading the weights', async () => {
+    const kernel = await ownKernel();
+    for (const units of [8, 5]) {
+      const weights = randomLayer({ steps: 1, batch: 1, units }, units).recurrent;
+      const tiles = kernel.recurrentTiles(units);
+      [
+        { steps: 6, batch: 2, units },
+        { steps: 9, batch: 3, units },
+        { steps: 1, batch: 1, units },
+      ].forEach((shape, pass) => {
+        const layer = { ...randomLayer(shape, pass), recurrent: weights };
+        const expected = kernel.forward(shape, layer).slice();
+        // After the first pass the weights given are zeros: only the tiles hold the real ones.
+        const given = pass === 0 ? weights : new Float32Array(weights.length);
+        expect(kernel.forward(shape, { ...layer, recurrent: given, tiles })).toEqual(expected);
+      });
+      kernel.release(tiles);
+    }
+  });
+
+  it('refuses tiles of another H, released or of another kernel, and gives them back to the heap when released or collected', async () => {
+    const kernel = await ownKernel();
+    const shape = { steps: 6, batch: 2, units: 8 };
+    const tiles = kernel.recurrentTiles(8);
+    expect(kernel.keptTiles).toBe(1);
+    expect(() => kernel.forward({ ...shape, units: 5 }, { ...randomLayer({ ...shape, units: 5 }, 1), tiles })).toThrow(
+      'bilstm kernel: the recurrent tiles are of H = 8, not of this pass (H = 5)',
+    );
+    const other = await ownKernel();
+    expect(() => other.forward(shape, { ...randomLayer(shape, 1), tiles })).toThrow('these recurrent tiles were not made by this kernel');
+    expect(() => kernel.recurrentTiles(0)).toThrow('bilstm kernel: units must be a positive integer, got 0');
+    kernel.release(tiles);
+    kernel.release(tiles);
+    expect(kernel.keptTiles).toBe(0);
+    expect(() => kernel.forward(shape, { ...randomLayer(shape, 1), tiles })).toThrow('these recurrent tiles were released; make new ones');
+    // A handle dropped without release.
+    kernel.recurrentTiles(64);
+    expect(kernel.keptTiles).toBe(1);
+    await collectGarbage(() => kernel.keptTiles === 0, 20);
+    expect(kernel.keptTiles).toBe(0);
+  });
+
+  it('serving packs each recurrent tensor once and never runs a tensor on the tiles of another, however many come', async () => {
+    const kernel = await ownKernel();
+    const run = kernelRecurrence(kernel);
+    const shape = { steps: 7, batch: 1, units: 8 };
+    const projectedOf = (seed: number) => tf.tensor3d(randomLayer(shape, seed).projected, [7, 1, 64]);
+    const expectReference = (projected: tf.Tensor3D, recurrent: tf.Tensor2D) => {
+      const states = run(projected, recurrent, null).dataSync();
+      const reference = tf.tidy(() => bidirectionalRecurrence(projected, recurrent, null).dataSync());
+      expect(Math.max(...states.map((value, i) => Math.abs(value - reference[i])))).toBeLessThan(1e-5);
+    };
+    // Ten tensors, more than the tiles kept, each run three times, in turns, on new inputs each time.
+    const layers = Array.from({ length: 10 }, (_, i) => tf.tensor2d(randomLayer(shape, 100 + i).recurrent, [16, 64]));
+    tf.tidy(() => {
+      expectReference(projectedOf(1), layers[0]);
+      expectReference(projectedOf(2), layers[0]);
+      expect(kernel.keptTiles).toBe(1);
+      expectReference(projectedOf(3), layers[1]);
+      expect(kernel.keptTiles).toBe(2);
+      for (let round = 0; round < 3; round++) {
+        layers.forEach((recurrent, i) => expectReference(projectedOf(round * 10 + i), recurrent));
+        expect(kernel.keptTiles).toBe(8);
+      }
+    });
+    tf.dispose(layers);
   });
 
   it('reads tensors and writes new ones where tfjs keeps them, with the results of copies in and out', async () => {

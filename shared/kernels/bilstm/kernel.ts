@@ -14,6 +14,8 @@ interface BilstmExports {
     recurrentAt: number,
     projectedAt: number,
     statesAt: number,
+    tilesAt: number,
+    alreadyPacked: number,
   ): number;
   planBackward(
     steps: number,
@@ -30,6 +32,7 @@ interface BilstmExports {
   ): number;
   loadPlan(base: number): void;
   historyFloats(steps: number, batch: number, units: number): number;
+  recurrentTilesFloats(units: number): number;
   recurrentOffset(): number;
   projectedOffset(): number;
   maskOffset(): number;
@@ -50,6 +53,7 @@ const EXPORTED_FUNCTIONS = [
   'planBackward',
   'loadPlan',
   'historyFloats',
+  'recurrentTilesFloats',
   'recurrentOffset',
   'projectedOffset',
   'maskOffset',
@@ -106,6 +110,22 @@ export interface ForwardInputs {
   recurrent: Float32Array;
   /** [T·B] of 0 and 1, or null. */
   mask: TimeMask | null;
+  /**
+   * Where the pass keeps `recurrent` packed for its products (see
+   * {@link BilstmKernel.recurrentTiles}): packed by the first pass given
+   * them, reused by every later one, which then does not read `recurrent`.
+   */
+  tiles?: RecurrentTiles;
+}
+
+/**
+ * A layer's recurrent weights as the forward pass's products read them,
+ * kept in the kernel's heap for passes that all run with the same weights,
+ * as serving does: packing them costs a pass ~5 µs per layer (H = 64),
+ * a tenth of a short text's whole prediction. Opaque.
+ */
+export interface RecurrentTiles {
+  readonly units: number;
 }
 
 export interface BackwardInputs {
@@ -160,13 +180,15 @@ interface Holdings {
   workspace: Allocation | null;
   /** The histories recorded and not yet released. */
   readonly histories: Set<Allocation>;
+  /** The recurrent tiles made and not yet released. */
+  readonly tiles: Set<Allocation>;
 }
 
 const holdingsOfCollected =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<Holdings>(({ heap, workspace, histories }) => {
+    ? new FinalizationRegistry<Holdings>(({ heap, workspace, histories, tiles }) => {
         if (workspace) heap.free(workspace.address);
-        histories.forEach((history) => heap.free(history.address));
+        for (const held of [...histories, ...tiles]) heap.free(held.address);
       })
     : undefined;
 
@@ -198,20 +220,22 @@ const holdingsOfCollected =
 export class BilstmKernel {
   private readonly holdings: Holdings;
   private readonly histories = new WeakMap<RecordedHistory, Allocation>();
+  /** Each tiles handle's allocation, and whether a pass has packed it. */
+  private readonly tiles = new WeakMap<RecurrentTiles, { allocation: Allocation; packed: boolean }>();
   /**
    * Only where the runtime has a FinalizationRegistry (Workers run its
    * callbacks only with their `enable_weak_ref` compatibility flag): serving
    * records no history, so it needs none.
    */
   private readonly unreleased =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Allocation>((history) => this.free(history)) : undefined;
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Allocation>((held) => this.free(held)) : undefined;
 
   private constructor(
     private readonly wasm: BilstmExports,
     private readonly heap: WasmHeap,
     private readonly directions: DirectionRunner,
   ) {
-    this.holdings = { heap, workspace: null, histories: new Set() };
+    this.holdings = { heap, workspace: null, histories: new Set(), tiles: new Set() };
     holdingsOfCollected?.register(this, this.holdings);
   }
 
@@ -276,17 +300,45 @@ export class BilstmKernel {
     return { states, history: handle };
   }
 
-  /** Frees a history whose backward pass has run, or never will. Releasing twice does nothing. */
-  release(history: RecordedHistory): void {
-    const kept = this.histories.get(history);
-    if (!kept) return;
-    this.unreleased?.unregister(history);
-    this.free(kept);
+  /**
+   * Room in the heap for a layer's recurrent weights of H = `units` packed
+   * (see {@link ForwardInputs.tiles}), until released or garbage-collected.
+   *
+   * @example
+   * const tiles = kernel.recurrentTiles(64);
+   * kernel.forward(shape, { projected, recurrent, mask: null, tiles }); // packs `recurrent` into tiles
+   * kernel.forward(shape, { projected: next, recurrent, mask: null, tiles }); // reuses them
+   * kernel.release(tiles);
+   */
+  recurrentTiles(units: number): RecurrentTiles {
+    assertPositiveInteger('units', units);
+    const allocation = this.allocate(this.wasm.recurrentTilesFloats(units) * 4, { steps: 1, batch: 1, units });
+    this.holdings.tiles.add(allocation);
+    const handle: RecurrentTiles = { units };
+    this.tiles.set(handle, { allocation, packed: false });
+    this.unreleased?.register(handle, allocation, handle);
+    return handle;
+  }
+
+  /**
+   * Frees a history whose backward pass has run, or never will, or tiles no
+   * pass will use again. Releasing twice does nothing.
+   */
+  release(held: RecordedHistory | RecurrentTiles): void {
+    const allocation = this.histories.get(held as RecordedHistory) ?? this.tiles.get(held as RecurrentTiles)?.allocation;
+    if (!allocation) return;
+    this.unreleased?.unregister(held);
+    this.free(allocation);
   }
 
   /** Histories kept in the heap. */
   get keptHistories(): number {
     return this.holdings.histories.size;
+  }
+
+  /** Recurrent tiles kept in the heap. */
+  get keptTiles(): number {
+    return this.holdings.tiles.size;
   }
 
   /**
@@ -362,15 +414,38 @@ export class BilstmKernel {
     const { steps, batch, units } = shape;
     const statesLength = steps * batch * 2 * units;
     if (into) assertLength('states', into, statesLength);
+    const tiles = inputs.tiles && this.heldTiles(inputs.tiles, units);
     const at = { recurrent: this.addressOf(inputs.recurrent), projected: this.addressOf(inputs.projected), states: this.addressOf(into) };
     const planAt = this.plan(shape, (base) =>
-      this.wasm.planForward(steps, batch, units, history ? 1 : 0, base, history?.start ?? 0, at.recurrent, at.projected, at.states),
+      this.wasm.planForward(
+        steps,
+        batch,
+        units,
+        history ? 1 : 0,
+        base,
+        history?.start ?? 0,
+        at.recurrent,
+        at.projected,
+        at.states,
+        tiles?.allocation.start ?? 0,
+        tiles?.packed ? 1 : 0,
+      ),
     );
-    this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
+    if (!tiles?.packed) this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
     this.copyIn(at.projected, this.wasm.projectedOffset(), inputs.projected);
     if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
     this.runPass({ kind: 'forward', ...shape, masked: Boolean(inputs.mask), planAt });
+    if (tiles) tiles.packed = true;
     return this.copyOut(at.states, this.wasm.statesOffset(), statesLength, into);
+  }
+
+  /** The kernel's record of `tiles`, which must be unreleased and of H = `units`. */
+  private heldTiles(tiles: RecurrentTiles, units: number): { allocation: Allocation; packed: boolean } {
+    const held = this.tiles.get(tiles);
+    if (!held) throw new Error('bilstm kernel: these recurrent tiles were not made by this kernel');
+    if (!this.holdings.tiles.has(held.allocation)) throw new Error('bilstm kernel: these recurrent tiles were released; make new ones');
+    if (tiles.units !== units) throw new RangeError(`bilstm kernel: the recurrent tiles are of H = ${tiles.units}, not of this pass (H = ${units})`);
+    return held;
   }
 
   /** Runs the planned pass, its inputs written. */
@@ -409,8 +484,9 @@ export class BilstmKernel {
     return { address, start: Math.ceil(address / ALIGNMENT) * ALIGNMENT, bytes };
   }
 
-  private free(history: Allocation): void {
-    if (this.holdings.histories.delete(history)) this.heap.free(history.address);
+  private free(held: Allocation): void {
+    const { histories, tiles } = this.holdings;
+    if (histories.delete(held) || tiles.delete(held)) this.heap.free(held.address);
   }
 
   /** Where `values` is in the heap, or 0 when it is not a view of it (or absent). */
@@ -445,14 +521,14 @@ function assertForward(shape: RecurrenceShape, inputs: ForwardInputs): void {
 }
 
 function assertSizes(shape: RecurrenceShape, inputs: { recurrent: Float32Array; mask: TimeMask | null }): void {
-  for (const [name, value] of Object.entries(shape)) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`bilstm kernel: ${name} must be a positive integer, got ${value}`);
-    }
-  }
+  for (const [name, value] of Object.entries(shape)) assertPositiveInteger(name, value);
   const { steps, batch, units } = shape;
   assertLength('recurrent', inputs.recurrent, 2 * units * 8 * units);
   if (inputs.mask) assertLength('mask', inputs.mask, steps * batch);
+}
+
+function assertPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`bilstm kernel: ${name} must be a positive integer, got ${value}`);
 }
 
 function assertLength(name: string, values: Float32Array, expected: number): void {

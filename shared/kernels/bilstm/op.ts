@@ -4,12 +4,15 @@ import { recurrenceShape, type TimeMask } from '../../model/ops/bidirectional-re
 import { offerGradientByproducts } from '../../model/ops/gradient-byproducts';
 import type { Recurrence } from '../../model/ops/recurrence-engine';
 import type { BilstmKernel } from './kernel';
+import { RecentTiles } from './recent-tiles';
 
 /**
  * `bidirectionalRecurrence` on the fused kernel: same inputs, same states,
  * same gradients, one kernel call per layer and direction pair instead of
  * ~25 tfjs kernels per step. The kernel works in tfjs's heap: it reads the
  * input tensors where they are and writes into new tensors, copying nothing.
+ * Passes without a gradient (serving) pack a recurrent tensor for the
+ * kernel's products once and reuse the packing (see `RecentTiles`).
  *
  * The kernel computes each direction with its own diagonal block of
  * `recurrent`, so it insists that the off-diagonal blocks be zero (the layer
@@ -23,6 +26,7 @@ import type { BilstmKernel } from './kernel';
  * installRecurrenceKernel(kernelRecurrence(kernel));
  */
 export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
+  const recentTiles = new RecentTiles(kernel);
   return (projected, recurrent, mask) => {
     const shape = recurrenceShape(projected, recurrent);
     const { steps, batch, units } = shape;
@@ -35,7 +39,7 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
 
     if (!tf.engine().state.gradientDepth) {
       const states = statesTensor();
-      kernel.forward(shape, inputs(projected), float32Values(states));
+      kernel.forward(shape, { ...inputs(projected), tiles: recentTiles.of(recurrent, units) }, float32Values(states));
       return states;
     }
 

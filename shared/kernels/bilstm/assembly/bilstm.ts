@@ -21,6 +21,11 @@
  * a training forward pass records for its backward pass (`historyFloats`
  * long) lives where the caller placed it, outside any plan.
  *
+ * A forward pass packs each direction's block of the recurrent weights into
+ * tiles for its products. Serving runs every text with the same weights, so
+ * the caller may place the tiles (`recurrentTilesFloats` long) outside the
+ * plan, have the first pass pack them there and later passes skip packing.
+ *
  * A pass is `prepare*` once, then `*Direction` for each direction. The two
  * directions share no buffer they write, so in Node they may run at once on
  * two threads: a second instance of this module, over the same shared memory,
@@ -71,6 +76,8 @@ let dzTilesAt: usize = 0;
 let dzSumsAt: usize = 0;
 /** Bytes from a direction 0 scratch buffer to the same buffer of direction 1. */
 let scratchStride: usize = 0;
+/** The forward pass's tiles at `packedAt` hold the recurrent weights already: a caller placed them, packed by an earlier pass. */
+let tilesPacked: bool = false;
 
 /** The most a plan may span, in bytes: 4 GiB, all wasm32 can address. */
 const MEMORY_LIMIT: i64 = 1 << 32;
@@ -109,13 +116,14 @@ function scratch(at: usize, direction: i32): usize {
  * The plan's sizes and offsets, as the globals above hold them, stored at
  * the plan's `base` for a second instance to load: 4 bytes each.
  */
-const PLAN_FIELDS: i32 = 25;
+const PLAN_FIELDS: i32 = 26;
 
 function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize): void {
   steps = stepCount;
   batch = batchSize;
   units = unitCount;
   padded = (unitCount + 7) & ~7;
+  tilesPacked = false;
   planEnd = (<i64>base + 4 * PLAN_FIELDS + 15) & ~15;
 }
 
@@ -152,6 +160,7 @@ function storePlan(base: usize): void {
   store<u32>(base, <u32>dzTilesAt, 88);
   store<u32>(base, <u32>dzSumsAt, 92);
   store<u32>(base, <u32>scratchStride, 96);
+  store<u32>(base, <u32>tilesPacked, 100);
 }
 
 /**
@@ -184,6 +193,7 @@ export function loadPlan(base: usize): void {
   dzTilesAt = <usize>load<u32>(base, 88);
   dzSumsAt = <usize>load<u32>(base, 92);
   scratchStride = <usize>load<u32>(base, 96);
+  tilesPacked = load<u32>(base, 100) != 0;
 }
 
 function recordRowWidth(): i32 {
@@ -200,11 +210,23 @@ export function historyFloats(stepCount: i32, batchSize: i32, unitCount: i32): f
 }
 
 /**
+ * Floats of both directions' recurrent tiles for H units, which a forward
+ * pass packs where the caller places them (see `planForward`).
+ */
+export function recurrentTilesFloats(unitCount: i32): f64 {
+  const hp = <i64>((unitCount + 7) & ~7);
+  const floats: i64 = 2 * hp * 4 * hp;
+  return <f64>floats;
+}
+
+/**
  * Lays out a forward pass of T steps, B rows, H units from `base` on, and
  * returns its end (−1 past 4 GiB): `recurrent`, `projected` and `states` at
  * the given addresses, or in the plan where 0. `keepHistory` records every
  * step at `historyAt` for a backward pass (training); without it the record
- * holds two steps per direction, in the plan.
+ * holds two steps per direction, in the plan. The recurrent tiles go at
+ * `tilesPlaced` when not 0 (`recurrentTilesFloats` long), where
+ * `alreadyPacked` says an earlier pass packed the same weights.
  */
 export function planForward(
   stepCount: i32,
@@ -216,6 +238,8 @@ export function planForward(
   recurrentPlaced: usize,
   projectedPlaced: usize,
   statesPlaced: usize,
+  tilesPlaced: usize,
+  alreadyPacked: bool,
 ): f64 {
   startPlan(stepCount, batchSize, unitCount, base);
   const t = <i64>stepCount;
@@ -229,9 +253,15 @@ export function planForward(
   statesAt = placeOrReserve(statesPlaced, t * b * 2 * h);
   zeroAt = reserve(b * 6 * hp);
   recordAt = keepHistory ? historyAt : reserve(2 * <i64>slots * b * 6 * hp);
-  const scratchStart = planEnd;
-  packedAt = reserve(hp * 4 * hp);
-  reserveSecondScratch(scratchStart);
+  tilesPacked = tilesPlaced != 0 && alreadyPacked;
+  if (tilesPlaced != 0) {
+    packedAt = tilesPlaced;
+    scratchStride = <usize>(hp * 4 * hp) << 2;
+  } else {
+    const scratchStart = planEnd;
+    packedAt = reserve(hp * 4 * hp);
+    reserveSecondScratch(scratchStart);
+  }
   return finishPlan(base);
 }
 
@@ -601,7 +631,7 @@ export function forwardDirection(direction: i32, masked: bool): void {
   const rowBytes = <usize>rowWidth << 2;
   const unitBytes = <usize>h << 2;
   const padBytes = <usize>(hp - h) << 2;
-  const packed = packRecurrent(direction, false);
+  const packed = tilesPacked ? scratch(packedAt, direction) : packRecurrent(direction, false);
   for (let step = 0; step < steps; step++) {
     const time = timeOf(direction, step);
     const current = recordStep(direction, step);
