@@ -19,6 +19,12 @@ export interface ForwardOptions {
    * stack's output, from a seeded generator so that a resumed run repeats it.
    */
   dropout?: { rate: number; seed: number };
+  /**
+   * A sigmoid output's probabilities instead of its logits, the sigmoid
+   * applied inside the output layer's product: what {@link predict} asks for,
+   * one kernel fewer a prediction.
+   */
+  sigmoidOutput?: boolean;
 }
 
 function maybeDropout<T extends tf.Tensor>(x: T, options: ForwardOptions, salt: number): T {
@@ -78,7 +84,8 @@ function firstLayerInput(
  * looked up per token (no gradient flows to the weights through it); training
  * passes its variables.
  *
- * @returns logits [B, K], or [B, T, K] for a per-timestep output.
+ * @returns logits [B, K], or [B, T, K] for a per-timestep output;
+ *   probabilities with `options.sigmoidOutput`.
  *
  * @example
  * const logits = forward(TUTORIAL_MODEL, weights, { tokens: tf.tensor2d(ids, [1, 100], 'int32') }); // [1, 1]
@@ -116,7 +123,7 @@ export function forward(
     hidden = dense(hidden, weight(weights, names.kernel), weight(weights, names.bias), layer.activation);
   });
   const output = denseParameterNames('output');
-  const logits = dense(hidden, weight(weights, output.kernel), weight(weights, output.bias), 'linear');
+  const logits = dense(hidden, weight(weights, output.kernel), weight(weights, output.bias), options.sigmoidOutput ? 'sigmoid' : 'linear');
   if (!config.output.perTimestep) return logits;
   return tf.transpose(tf.reshape(logits, [steps, batch, config.output.units]), [1, 0, 2]);
 }
@@ -128,8 +135,7 @@ export function forward(
  * (await predict(TUTORIAL_MODEL, weights, { tokens }).data())[0]; // 0.93 for a glowing review
  */
 export function predict(config: ModelConfig, model: ModelWeights | ServingWeights, input: ModelInput): tf.Tensor {
-  return tf.tidy(() => {
-    const logits = forward(config, model, input);
-    return config.output.activation === 'sigmoid' ? tf.sigmoid(logits) : tf.softmax(logits);
-  });
+  return tf.tidy(() =>
+    config.output.activation === 'sigmoid' ? forward(config, model, input, { sigmoidOutput: true }) : tf.softmax(forward(config, model, input)),
+  );
 }

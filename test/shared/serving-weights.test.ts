@@ -4,7 +4,7 @@ import { decodeArtifact, encodeArtifact } from '../../shared/artifact';
 import { startNodeBackend } from '../../shared/backend/node';
 import { startNodeBilstmKernel } from '../../shared/kernels/bilstm/node';
 import { TUTORIAL_MODEL, type ModelConfig } from '../../shared/model/config';
-import { predict } from '../../shared/model/forward';
+import { forward, predict } from '../../shared/model/forward';
 import { bidirectionalRecurrence } from '../../shared/model/ops/bidirectional-recurrence';
 import { recurrence, setRecurrenceEngine, type RecurrenceEngine } from '../../shared/model/ops/recurrence-engine';
 import { projectInput, type PackedBidirectionalLstm } from '../../shared/model/layers/bidirectional-lstm';
@@ -79,6 +79,15 @@ describe('ServingWeights', () => {
     expect(perCall.kernels - served.kernels).toBe(packing.kernels);
     expect(perCall.products - served.products).toBe(1); // the first layer's projection
     products.mockRestore();
+  });
+
+  it("applies the output's sigmoid inside its product: a prediction dispatches no sigmoid of its own", async () => {
+    const serving = ServingWeights.pack(CONFIG, createModelWeights(CONFIG, initialWeights(CONFIG, 4)));
+    const dispatched = (await tf.profile(() => tf.tidy(() => void predict(CONFIG, serving, { tokens: paddedBatch() })))).kernels;
+    expect(dispatched.map((kernel) => kernel.name)).not.toContain('Sigmoid');
+    const logits = tf.tidy(() => forward(CONFIG, serving, { tokens: paddedBatch() }).dataSync());
+    const probabilities = tf.tidy(() => predict(CONFIG, serving, { tokens: paddedBatch() }).dataSync());
+    probabilities.forEach((p, i) => expect(p).toBeCloseTo(1 / (1 + Math.exp(-logits[i])), 6));
   });
 
   it("reads an artifact's uint8 embedding row by row: the same predictions, no tensor of the whole embedding", async () => {
