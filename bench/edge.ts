@@ -141,8 +141,8 @@ async function warmFigures<Way extends string>(
     { classify: number[]; healthz: number[] }
   >;
   for (const way of ways) await timeEach(classify(clients[way], review), `POST /v1/classify (${way})`, WARM_UP_REQUESTS);
+  const count = Math.ceil(requests / WARM_ROUNDS);
   for (let round = 0; round < WARM_ROUNDS; round++) {
-    const count = Math.ceil(requests / WARM_ROUNDS);
     for (const way of ways) {
       times[way].classify.push(...(await timeEach(classify(clients[way], review), `POST /v1/classify (${way})`, count)));
       times[way].healthz.push(...(await timeEach(healthz(clients[way]), `GET /healthz (${way})`, count)));

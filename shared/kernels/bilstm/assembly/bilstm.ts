@@ -112,6 +112,12 @@ function scratch(at: usize, direction: i32): usize {
   return at + <usize>direction * scratchStride;
 }
 
+/** Units rounded up to a multiple of 8, the SIMD loops' width. */
+@inline
+function paddedUnits(unitCount: i32): i32 {
+  return (unitCount + 7) & ~7;
+}
+
 /**
  * The plan's sizes and offsets, as the globals above hold them, stored at
  * the plan's `base` for a second instance to load: 4 bytes each.
@@ -122,7 +128,7 @@ function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize):
   steps = stepCount;
   batch = batchSize;
   units = unitCount;
-  padded = (unitCount + 7) & ~7;
+  padded = paddedUnits(unitCount);
   tilesPacked = false;
   planEnd = (<i64>base + 4 * PLAN_FIELDS + 15) & ~15;
 }
@@ -205,7 +211,7 @@ function recordRowWidth(): i32 {
  * units: its record of every step, both directions.
  */
 export function historyFloats(stepCount: i32, batchSize: i32, unitCount: i32): f64 {
-  const floats: i64 = 2 * <i64>stepCount * <i64>batchSize * 6 * <i64>((unitCount + 7) & ~7);
+  const floats: i64 = 2 * <i64>stepCount * <i64>batchSize * 6 * <i64>paddedUnits(unitCount);
   return <f64>floats;
 }
 
@@ -214,7 +220,7 @@ export function historyFloats(stepCount: i32, batchSize: i32, unitCount: i32): f
  * pass packs where the caller places them (see `planForward`).
  */
 export function recurrentTilesFloats(unitCount: i32): f64 {
-  const hp = <i64>((unitCount + 7) & ~7);
+  const hp = <i64>paddedUnits(unitCount);
   const floats: i64 = 2 * hp * 4 * hp;
   return <f64>floats;
 }
