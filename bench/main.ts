@@ -77,10 +77,19 @@ function runOnce(engine: BenchEngine, row: Row, input: Batch): Promise<unknown> 
   return row.kind === 'infer' ? Promise.resolve(engine.infer(input)) : engine.trainStep(input);
 }
 
+/**
+ * Untimed runs of a row per engine: ten times `warmup` at batch 1, as for the
+ * back-to-back runs. V8 optimizes code once it has run often enough, and five
+ * runs of a millisecond leave a batch-1 prediction's JavaScript part-way: in
+ * one process, its median over 30 interleaved runs was 1.54–1.66 ms after 5
+ * warm-up runs and 1.27–1.46 ms after 300 more (a busy hour).
+ */
+const warmupRuns = (row: Row, warmup: number) => (row.batch === 1 ? warmup * 10 : warmup);
+
 async function measure(row: Row, engines: BenchEngine[], runs: number, warmup: number): Promise<Record<EngineId, number[]>> {
   const input = randomBatch(row.batch, row.steps, row.steps * 100 + row.batch);
   const samples = Object.fromEntries(engines.map((e) => [e.id, [] as number[]])) as Record<EngineId, number[]>;
-  for (const engine of engines) for (let i = 0; i < warmup; i++) await runOnce(engine, row, input);
+  for (const engine of engines) for (let i = 0; i < warmupRuns(row, warmup); i++) await runOnce(engine, row, input);
   for (let i = 0; i < runs; i++) {
     for (let k = 0; k < engines.length; k++) {
       const engine = engines[(i + k) % engines.length];
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
   const options = new Command('bench')
     .description('Times the fused kernel against the core-op reference and tfjs-layers, then the worker through wrangler dev.')
     .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
-    .option('--warmup <n>', 'untimed runs first', integer(0), 5)
+    .option('--warmup <n>', 'untimed runs per engine before each row (ten times that at batch 1)', integer(0), 5)
     .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
     .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)`, integer(1), Math.min(availableParallelism(), MAX_THREADS))
     .option('--no-edge', 'skip the wrangler dev part')
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
 
   console.log(
     `tutorial model (${countParameters(CONFIG).toLocaleString('en')} parameters), wasm backend (SIMD, ${options.threads} thread${options.threads > 1 ? 's' : ''}), ` +
-      `${options.runs} runs after ${options.warmup} warm-up, engines interleaved`,
+      `${options.runs} runs after ${options.warmup} warm-up (${options.warmup * 10} at batch 1), engines interleaved`,
   );
   console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);
   const agreement = parity(engines);
