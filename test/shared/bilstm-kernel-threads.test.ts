@@ -178,6 +178,18 @@ describe('a helper thread that fails', () => {
     expect(() => kernel.forward(large, randomInputs({ ...large, masked: false }, 2))).toThrow(/RuntimeError: unreachable/);
   });
 
+  it('by default leaves a single text of up to 244 tokens to the calling thread, and gives it batches of 4', async () => {
+    const helper = await DirectionHelper.start(trappingHelperModule(), heap.memory);
+    helpers.push(helper);
+    const kernel = BilstmKernel.fromInstance(await onHeap(), heap, helper);
+    // T·B·H² = 244·64² = 999,424: below the default 10⁶, both directions here.
+    const single = { steps: 244, batch: 1, units: 64 };
+    const inputs = randomInputs({ ...single, masked: false }, 3);
+    expect(firstDifference(kernel.forward(single, inputs).slice(), oneThread.forward(single, inputs))).toBeNull();
+    const batch = { steps: 100, batch: 4, units: 64 }; // 1,638,400: the trapping helper takes direction 1
+    expect(() => kernel.forward(batch, randomInputs({ ...batch, masked: false }, 4))).toThrow(/RuntimeError: unreachable/);
+  });
+
   it('rejects its start, saying why, when it cannot instantiate the module', async () => {
     await expect(DirectionHelper.start(trappingHelperModule({ sharedMemory: false }), heap.memory)).rejects.toThrow(
       /helper thread did not start: it threw LinkError.*shared/,

@@ -27,18 +27,23 @@ const PROTOCOL = {
 const { word, state } = PROTOCOL;
 
 /**
- * Waking the helper and hearing back costs 0.08–0.1 ms here, about what one
- * direction of T·B·H² = 2·10⁵ takes (T = 100, B = 1, H = 45): measured, a
- * single text's H = 64 layer (4·10⁵) ran 1.1–1.2× faster on two threads,
- * its H = 32 layer (10⁵) and a 20-token text's H = 64 layer 0.7–0.9× as fast.
+ * Waking the helper and hearing back costs 0.08–0.1 ms right after a pass,
+ * about what one direction of T·B·H² = 2·10⁵ takes (T = 100, B = 1, H = 45),
+ * but 0.3–0.4 ms once it has slept a few tens of milliseconds, as it does
+ * between texts that do not come back to back. Measured on the tutorial
+ * model, a 100-token text (its H = 64 layer 4·10⁵) ran 1.1–1.2× faster on
+ * two threads back to back, yet took 1.13–1.43 ms after other work or a
+ * sleep, against 0.91–1.07 ms on one thread. So a pass takes the helper
+ * only from 10⁶ on (~0.5 ms a direction): single texts of up to 244 tokens
+ * stay on the calling thread, batches of 4 or more at T = 100 do not.
  */
-const DEFAULT_MIN_PARALLEL_WORK = 200_000;
+const DEFAULT_MIN_PARALLEL_WORK = 1_000_000;
 
 export interface DirectionHelperOptions {
   /**
    * Passes with less work than this, counted as T·B·H², run both directions
    * on the calling thread, where waking the helper would cost more than it
-   * saves. Default 200 000.
+   * saves. Default 1 000 000.
    */
   minParallelWork?: number;
 }
