@@ -273,27 +273,31 @@ describe('resources', () => {
     return BilstmKernel.fromInstance(new WebAssembly.Instance(await kernelModule(), { env: { memory: heap.memory } }), heap);
   }
 
-  /** Inputs of a recorded pass of `shape` (H = 8), their values set by `seed`. */
-  const layerInputs = ({ steps, batch }: { steps: number; batch: number }, seed: number) => ({
-    projected: Float32Array.from({ length: steps * batch * 64 }, (_, i) => Math.sin(i + seed)),
-    recurrent: Float32Array.from({ length: 2 * 8 * 64 }, (_, i) => (Math.floor(i / 64) < 8 === (i % 16 < 8) ? Math.cos(i * seed) / 4 : 0)),
-    mask: null,
-    dStates: Float32Array.from({ length: steps * batch * 16 }, (_, i) => Math.cos(i - seed)),
-  });
+  /** A random layer of `shape`: projected inputs, block-diagonal recurrent weights and d(states). */
+  const randomLayer = ({ steps, batch, units }: { steps: number; batch: number; units: number }, seed: number) => {
+    const random = createRandom(seed);
+    const blockDiagonal = (i: number) => Math.floor(i / (8 * units)) < units === (i % (2 * units)) < units;
+    return {
+      projected: Float32Array.from({ length: steps * batch * 8 * units }, () => random() * 4 - 2),
+      recurrent: Float32Array.from({ length: 2 * units * 8 * units }, (_, i) => (blockDiagonal(i) ? random() - 0.5 : 0)),
+      mask: null,
+      dStates: Float32Array.from({ length: steps * batch * 2 * units }, () => random() - 0.5),
+    };
+  };
 
   it("keeps each training pass's history in its memory until released, whatever runs meanwhile", async () => {
     const kernel = await ownKernel();
     const first = { steps: 6, batch: 2, units: 8 };
     const second = { steps: 9, batch: 3, units: 8 };
     const alone = await ownKernel();
-    const expected = alone.backward(first, { ...layerInputs(first, 1), history: alone.forwardRecorded(first, layerInputs(first, 1)).history });
+    const expected = alone.backward(first, { ...randomLayer(first, 1), history: alone.forwardRecorded(first, randomLayer(first, 1)).history });
 
     // Two layers' forward passes, an inference pass, then the first layer's backward pass.
-    const { history } = kernel.forwardRecorded(first, layerInputs(first, 1));
-    const later = kernel.forwardRecorded(second, layerInputs(second, 2)).history;
-    kernel.forward(second, layerInputs(second, 3));
+    const { history } = kernel.forwardRecorded(first, randomLayer(first, 1));
+    const later = kernel.forwardRecorded(second, randomLayer(second, 2)).history;
+    kernel.forward(second, randomLayer(second, 3));
     expect(kernel.keptHistories).toBe(2);
-    const gradients = kernel.backward(first, { ...layerInputs(first, 1), history });
+    const gradients = kernel.backward(first, { ...randomLayer(first, 1), history });
     expect(gradients.dProjected).toEqual(expected.dProjected);
     expect(gradients.dRecurrent).toEqual(expected.dRecurrent);
 
@@ -309,14 +313,9 @@ describe('resources', () => {
     const kernel = await ownKernel();
     for (const [steps, batch, units] of [[5, 7, 8], [3, 4, 5], [4, 1, 3]]) {
       const shape = { steps, batch, units };
-      const random = createRandom(steps * batch * units);
-      const values = (length: number, zeroBlocks = false) =>
-        Float32Array.from({ length }, (_, i) =>
-          zeroBlocks && Math.floor(i / (8 * units)) < units !== (i % (2 * units)) < units ? 0 : random() - 0.5,
-        );
-      const inputs = { projected: values(steps * batch * 8 * units), recurrent: values(2 * units * 8 * units, true), mask: null };
+      const inputs = randomLayer(shape, steps * batch * units);
       const { history } = kernel.forwardRecorded(shape, inputs);
-      const gradients = kernel.backward(shape, { ...inputs, dStates: values(steps * batch * 2 * units), history });
+      const gradients = kernel.backward(shape, { ...inputs, history });
       kernel.release(history);
       const rows = steps * batch;
       const width = 8 * units;
@@ -335,20 +334,20 @@ describe('resources', () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
     const other = await ownKernel();
-    const { history } = kernel.forwardRecorded(shape, layerInputs(shape, 1));
-    expect(() => kernel.backward({ ...shape, steps: 5 }, { ...layerInputs({ ...shape, steps: 5 }, 1), history })).toThrow(
+    const { history } = kernel.forwardRecorded(shape, randomLayer(shape, 1));
+    expect(() => kernel.backward({ ...shape, steps: 5 }, { ...randomLayer({ ...shape, steps: 5 }, 1), history })).toThrow(
       'bilstm kernel: the history is of T = 6, B = 2, H = 8, not of this pass',
     );
-    expect(() => other.backward(shape, { ...layerInputs(shape, 1), history })).toThrow('this history was not recorded by this kernel');
+    expect(() => other.backward(shape, { ...randomLayer(shape, 1), history })).toThrow('this history was not recorded by this kernel');
     kernel.release(history);
-    expect(() => kernel.backward(shape, { ...layerInputs(shape, 1), history })).toThrow('this history was released; run the forward pass again');
+    expect(() => kernel.backward(shape, { ...randomLayer(shape, 1), history })).toThrow('this history was released; run the forward pass again');
   });
 
   it('keeps no history of a training pass it refuses', async () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
-    expect(() => kernel.forwardRecorded({ ...shape, batch: 0 }, layerInputs(shape, 1))).toThrow('bilstm kernel: batch must be a positive integer, got 0');
-    expect(() => kernel.forwardRecorded({ ...shape, steps: 7 }, layerInputs(shape, 1))).toThrow('bilstm kernel: projected has 768 values, expected 896');
+    expect(() => kernel.forwardRecorded({ ...shape, batch: 0 }, randomLayer(shape, 1))).toThrow('bilstm kernel: batch must be a positive integer, got 0');
+    expect(() => kernel.forwardRecorded({ ...shape, steps: 7 }, randomLayer(shape, 1))).toThrow('bilstm kernel: projected has 768 values, expected 896');
     expect(kernel.keptHistories).toBe(0);
   });
 
@@ -356,22 +355,11 @@ describe('resources', () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
     // The handle is dropped at once, as when the tape that held it is dropped.
-    kernel.forwardRecorded(shape, layerInputs(shape, 1));
+    kernel.forwardRecorded(shape, randomLayer(shape, 1));
     expect(kernel.keptHistories).toBe(1);
     await collectGarbage(() => kernel.keptHistories === 0, 20);
     expect(kernel.keptHistories).toBe(0);
   });
-
-  /** A random layer of `shape`: projected inputs and block-diagonal recurrent weights. */
-  const randomLayer = ({ steps, batch, units }: { steps: number; batch: number; units: number }, seed: number) => {
-    const random = createRandom(seed);
-    const blockDiagonal = (i: number) => Math.floor(i / (8 * units)) < units === (i % (2 * units)) < units;
-    return {
-      projected: Float32Array.from({ length: steps * batch * 8 * units }, () => random() * 4 - 2),
-      recurrent: Float32Array.from({ length: 2 * units * 8 * units }, (_, i) => (blockDiagonal(i) ? random() - 0.5 : 0)),
-      mask: null,
-    };
-  };
 
   it('packs the recurrent weights into tiles on the first pass given them; later passes of any length reuse them without reading the weights', async () => {
     const kernel = await ownKernel();
@@ -444,7 +432,7 @@ describe('resources', () => {
   it('reads tensors and writes new ones where tfjs keeps them, with the results of copies in and out', async () => {
     const kernel = await ownKernel();
     const shape = { steps: 6, batch: 2, units: 8 };
-    const copied = layerInputs(shape, 1);
+    const copied = randomLayer(shape, 1);
     const { history: copiedHistory } = kernel.forwardRecorded(shape, copied);
     const expected = kernel.backward(shape, { ...copied, history: copiedHistory });
     const expectedValues = Object.fromEntries(Object.entries(expected).map(([name, values]) => [name, values.slice()]));
@@ -525,6 +513,6 @@ describe('resources', () => {
     expect(() => kernel.forwardRecorded(huge, inputs)).toThrow(/the heap cannot grow enough for T = 1048576, B = 64, H = 64/);
     expect(kernel.keptHistories).toBe(0);
     const shape = { steps: 6, batch: 2, units: 8 };
-    expect(kernel.forward(shape, layerInputs(shape, 1))).toHaveLength(6 * 2 * 16);
+    expect(kernel.forward(shape, randomLayer(shape, 1))).toHaveLength(6 * 2 * 16);
   });
 });
