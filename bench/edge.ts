@@ -205,8 +205,9 @@ export async function benchEdge(review: string, requests: number, options: EdgeO
   let quietDev: WranglerDev | undefined;
   const clients: KeepAliveClient[] = [];
   const client = (origin: string) => {
-    clients.push(new KeepAliveClient(origin));
-    return clients[clients.length - 1];
+    const opened = new KeepAliveClient(origin);
+    clients.push(opened);
+    return opened;
   };
   let warm: Omit<EdgeResult, 'coldStart' | 'bundle'>;
   try {

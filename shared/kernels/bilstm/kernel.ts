@@ -225,7 +225,8 @@ export class BilstmKernel {
   /**
    * Only where the runtime has a FinalizationRegistry (Workers run its
    * callbacks only with their `enable_weak_ref` compatibility flag): serving
-   * records no history, so it needs none.
+   * records no history, and releases the tiles it no longer uses itself
+   * (`RecentTiles`), so it needs none.
    */
   private readonly unreleased =
     typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Allocation>((held) => this.free(held)) : undefined;
