@@ -32,6 +32,11 @@ import { summarize, type Summary } from './stats';
 const CONFIG = TUTORIAL_MODEL;
 /** IMDB's training split as the tutorial uses it: 20,000 reviews (5,000 held out), batches of 32. */
 const EPOCH_STEPS = Math.ceil(20_000 / 32);
+/**
+ * The pause before each run of the cold-cache line: past the ~10 ms after
+ * which, on this host, a prediction's extra cost stops growing (README, Speed).
+ */
+const COLD_PAUSE_MS = 30;
 const RESULTS = new URL('./results/latest.json', import.meta.url).pathname;
 
 interface Row {
@@ -103,20 +108,37 @@ async function measure(row: Row, engines: BenchEngine[], runs: number, warmup: n
 
 /**
  * The kernel alone, one text at a time back to back, as a busy worker runs
- * it: the interleaved rows above start every run with caches that another
- * engine just filled, which weighs most on short texts.
+ * it: the interleaved rows above start every run after ~0.1 s of the other
+ * engines, by when this host has let our caches go cold (see `spin`). With
+ * `pauseMs`, each run follows that long a `spin` instead.
  */
-async function backToBack(engine: BenchEngine, steps: number, runs: number, warmup: number): Promise<Summary> {
+async function backToBack(engine: BenchEngine, steps: number, runs: number, warmup: number, pauseMs = 0): Promise<Summary> {
   const row: Row = { id: `b1-t${steps}`, label: '', kind: 'infer', batch: 1, steps };
   const input = randomBatch(1, steps, steps);
   for (let i = 0; i < warmup; i++) await runOnce(engine, row, input);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
+    if (pauseMs > 0) spin(pauseMs);
     const started = performance.now();
     await runOnce(engine, row, input);
     samples.push(performance.now() - started);
   }
   return summarize(samples);
+}
+
+/**
+ * Busy for `ms` on arithmetic alone: no memory traffic, no allocation and no
+ * sleep, so what a prediction after it loses is what the host took while we
+ * were not looking. On this shared machine, a 1-token prediction costs 5–8
+ * times more after 30 ms of this than right after another, and a tfjs-core
+ * tensor on the CPU backend, or a JSON round trip in Python, 2–30 times more
+ * (README, Speed): the caches, TLBs and branch predictors go cold.
+ */
+function spin(ms: number): number {
+  const end = performance.now() + ms;
+  let x = 1;
+  while (performance.now() < end) for (let i = 0; i < 1000; i++) x = x * 1.0000001 + 1e-9;
+  return x;
 }
 
 async function kernelsPerRun(engine: BenchEngine, row: Row): Promise<number> {
@@ -216,6 +238,16 @@ async function main(): Promise<void> {
     `\nvariable length, (a) kernel, batch 1, back to back (${options.runs * 10} runs): T = 100 p50 ${fmt(variableLength.t100.medianMs)} ms, ` +
       `T = 20 p50 ${fmt(variableLength.t20.medianMs)} ms: T = 20 costs ${(variableLength.t20.medianMs / variableLength.t100.medianMs).toFixed(2)} of T = 100 (target about 1/5)`,
   );
+  // Twice the runs after a pause: 60 pauses of 30 ms take under 2 s.
+  const coldCaches = {
+    pauseMs: COLD_PAUSE_MS,
+    t1: await backToBack(engines[0], 1, options.runs * 10, options.warmup * 10),
+    t1AfterPause: await backToBack(engines[0], 1, options.runs * 2, 0, COLD_PAUSE_MS),
+  };
+  console.log(
+    `cold caches, (a) kernel, a 1-token text: p50 ${fmt(coldCaches.t1.medianMs)} ms back to back, ${fmt(coldCaches.t1AfterPause.medianMs)} ms after ${COLD_PAUSE_MS} ms ` +
+      `of arithmetic that touches no memory (${(coldCaches.t1AfterPause.medianMs / coldCaches.t1.medianMs).toFixed(1)}×): what this host adds to every interleaved run`,
+  );
 
   let edge: EdgeResult | { skipped: string } = { skipped: '--no-edge' };
   if (options.edge) {
@@ -249,6 +281,7 @@ async function main(): Promise<void> {
         parity: agreement,
         rows: results,
         variableLength,
+        coldCaches,
         secondsPerEpoch: {
           steps: EPOCH_STEPS,
           ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
