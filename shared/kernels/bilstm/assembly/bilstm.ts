@@ -591,6 +591,27 @@ function packRecurrent(direction: i32, transposed: bool): usize {
   return packed;
 }
 
+/**
+ * memory.copy for the few hundred bytes a step moves for a row: V8 compiles
+ * memory.copy and memory.fill to calls out of WebAssembly, which cost more
+ * than moving a row this short in place (a 100-token prediction 1–3 % faster
+ * in alternating runs; a training step, in a busy hour, within noise).
+ */
+@inline
+function copyRow(to: usize, from: usize, bytes: usize): void {
+  let at: usize = 0;
+  for (; at + 16 <= bytes; at += 16) v128.store(to + at, v128.load(from + at));
+  for (; at < bytes; at += 4) store<f32>(to + at, load<f32>(from + at));
+}
+
+/** memory.fill with zeros, for a row (see `copyRow`). */
+@inline
+function zeroRow(to: usize, bytes: usize): void {
+  let at: usize = 0;
+  for (; at + 16 <= bytes; at += 16) v128.store(to + at, f32x4.splat(0));
+  for (; at < bytes; at += 4) store<f32>(to + at, 0);
+}
+
 // ---------------------------------------------------------------------------
 // Forward
 
@@ -647,8 +668,8 @@ export function forwardDirection(direction: i32, masked: bool): void {
       const projected = projectedAt + (<usize>((time * batch + b) * 8 * h) << 2);
       for (let gate = 0; gate < 4; gate++) {
         const to = row + (<usize>(gate * hp) << 2);
-        memory.copy(to, projected + gateColumn(gate, direction), unitBytes);
-        if (padBytes) memory.fill(to + unitBytes, 0, padBytes);
+        copyRow(to, projected + gateColumn(gate, direction), unitBytes);
+        zeroRow(to + unitBytes, padBytes);
       }
     }
     if (step > 0) {
@@ -661,10 +682,10 @@ export function forwardDirection(direction: i32, masked: bool): void {
         cellForward(row, previousRow);
       } else {
         // A masked step carries c and h.
-        memory.copy(row + (<usize>(4 * hp) << 2), previousRow + (<usize>(4 * hp) << 2), <usize>(2 * hp) << 2);
+        copyRow(row + (<usize>(4 * hp) << 2), previousRow + (<usize>(4 * hp) << 2), <usize>(2 * hp) << 2);
       }
       const state = statesAt + (<usize>((time * batch + b) * 2 * h + direction * h) << 2);
-      memory.copy(state, row + (<usize>(5 * hp) << 2), unitBytes);
+      copyRow(state, row + (<usize>(5 * hp) << 2), unitBytes);
     }
   }
 }
@@ -783,11 +804,11 @@ export function backwardDirection(direction: i32, masked: bool): void {
         }
       } else {
         // A masked step passed c and h through unchanged, so do their gradients.
-        memory.fill(dz, 0, <usize>gateWidth << 2);
+        zeroRow(dz, <usize>gateWidth << 2);
       }
       const dProjected = dProjectedAt + (<usize>((time * batch + b) * 8 * h) << 2);
       for (let gate = 0; gate < 4; gate++) {
-        memory.copy(dProjected + gateColumn(gate, direction), dz + (<usize>(gate * hp) << 2), unitBytes);
+        copyRow(dProjected + gateColumn(gate, direction), dz + (<usize>(gate * hp) << 2), unitBytes);
       }
     }
     transposeStep(dzRows, time, direction);
