@@ -185,18 +185,17 @@ function printTable(results: Record<string, Record<EngineId, EngineResult>>, ord
   console.log(`${'tfjs kernels per run (train step)'.padEnd(36)}${order.map((id) => String(train[id].kernelsPerRun).padEnd(26)).join('')}`);
 }
 
-async function main(): Promise<void> {
-  const options = new Command('bench')
-    .description('Times the fused kernel against the core-op reference and tfjs-layers, then the worker through wrangler dev.')
-    .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
-    .option('--warmup <n>', 'untimed runs per engine before each row (ten times that at batch 1)', integer(0), 5)
-    .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
-    .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)`, integer(1), Math.min(availableParallelism(), MAX_THREADS))
-    .option('--no-edge', 'skip the wrangler dev part')
-    .parse()
-    .opts<{ runs: number; warmup: number; edgeRequests: number; threads: number; edge: boolean }>();
+interface Options {
+  runs: number;
+  warmup: number;
+  edgeRequests: number;
+  threads: number;
+  engines: boolean;
+  edge: boolean;
+}
 
-  const loadAtStart = loadavg();
+/** The engines side by side: prints their table and the kernel's own lines, returns what latest.json keeps of them. */
+async function benchEngines(options: Options) {
   await startNodeBackend({ threads: options.threads });
   await startNodeBilstmKernel({ threads: options.threads });
   const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
@@ -208,7 +207,6 @@ async function main(): Promise<void> {
     `tutorial model (${countParameters(CONFIG).toLocaleString('en')} parameters), wasm backend (SIMD, ${options.threads} thread${options.threads > 1 ? 's' : ''}), ` +
       `${options.runs} runs after ${options.warmup} warm-up (${options.warmup * 10} at batch 1), engines interleaved`,
   );
-  console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);
   const agreement = parity(engines);
   console.log(`same model: max |p − p(c)| on 32 reviews: ${Object.entries(agreement).map(([id, d]) => `${id} ${d.toExponential(1)}`).join(', ')}`);
 
@@ -249,21 +247,52 @@ async function main(): Promise<void> {
       `of arithmetic that touches no memory (${(coldCaches.t1AfterPause.medianMs / coldCaches.t1.medianMs).toFixed(1)}×): what this host adds to every interleaved run`,
   );
 
-  let edge: EdgeResult | { skipped: string } = { skipped: '--no-edge' };
-  if (options.edge) {
-    process.stdout.write('\nstarting wrangler dev…\n');
-    try {
-      edge = await benchEdge(review(100), options.edgeRequests);
-      console.log(formatEdge(edge));
-    } catch (error) {
-      edge = { skipped: error instanceof Error ? error.message : String(error) };
-      console.log(`edge: skipped: ${edge.skipped}`);
-    }
+  const train = results['train-b32-t100'];
+  return {
+    parity: agreement,
+    rows: results,
+    variableLength,
+    coldCaches,
+    secondsPerEpoch: {
+      steps: EPOCH_STEPS,
+      ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
+    },
+  };
+}
+
+/** The worker through wrangler dev: prints its lines, returns them, or why it was skipped. */
+async function benchWorker(options: Options): Promise<EdgeResult | { skipped: string }> {
+  process.stdout.write('\nstarting wrangler dev…\n');
+  try {
+    const edge = await benchEdge(review(100), options.edgeRequests);
+    console.log(formatEdge(edge));
+    return edge;
+  } catch (error) {
+    const skipped = error instanceof Error ? error.message : String(error);
+    console.log(`edge: skipped: ${skipped}`);
+    return { skipped };
   }
+}
+
+async function main(): Promise<void> {
+  const options = new Command('bench')
+    .description('Times the fused kernel against the core-op reference and tfjs-layers, then the worker through wrangler dev.')
+    .option('--runs <n>', 'timed runs per engine and row', integer(1), 30)
+    .option('--warmup <n>', 'untimed runs per engine before each row (ten times that at batch 1)', integer(0), 5)
+    .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
+    .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)`, integer(1), Math.min(availableParallelism(), MAX_THREADS))
+    .option('--no-engines', 'skip the engines (their table, the back-to-back and cold-cache lines) and time only the worker: a minute or two, not eight')
+    .option('--no-edge', 'skip the wrangler dev part')
+    .parse()
+    .opts<Options>();
+
+  const loadAtStart = loadavg();
+  console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);
+  const engines = options.engines ? await benchEngines(options) : { skipped: '--no-engines' };
+  const edge = options.edge ? await benchWorker(options) : { skipped: '--no-edge' };
 
   const loadAtEnd = loadavg();
   await mkdir(dirname(RESULTS), { recursive: true });
-  const train = results['train-b32-t100'];
   await writeFileAtomic(
     RESULTS,
     `${JSON.stringify(
@@ -278,14 +307,7 @@ async function main(): Promise<void> {
         parameters: countParameters(CONFIG),
         runs: options.runs,
         warmup: options.warmup,
-        parity: agreement,
-        rows: results,
-        variableLength,
-        coldCaches,
-        secondsPerEpoch: {
-          steps: EPOCH_STEPS,
-          ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
-        },
+        ...('skipped' in engines ? { engines } : engines),
         edge,
       },
       null,
