@@ -41,6 +41,8 @@ describe.skipIf(skipBrowserTests)('the demo page', () => {
     await expect.poll(fillShare, { timeout: 2_000 }).toBeCloseTo(expected.score, 2);
 
     const marks = page.locator('#tokens mark');
+    // The label comes first, the highlighted words with a second request.
+    await expect.poll(() => marks.count()).toBe(expected.tokens!.length);
     expect(await marks.allTextContents()).toEqual(expected.tokens!.map((t) => REVIEW.slice(t.start, t.end)));
     expect(await page.locator('#tokens').textContent()).toBe(REVIEW);
     // Colour follows the sign of each word's contribution: green towards the label, red away.
@@ -55,6 +57,26 @@ describe.skipIf(skipBrowserTests)('the demo page', () => {
 
     await saveScreenshot(page, 'demo');
     expect(seen).toEqual({ errors: [], dialogs: [] });
+  });
+
+  it('still shows the label when the explanation fails, e.g. on the free plan’s CPU limit', async () => {
+    const page = await browser!.context.newPage();
+    // What Cloudflare answers in front of a worker that ran out of CPU time: HTML, not the API's JSON.
+    await page.route('**/v1/classify', (route) =>
+      route.request().postDataJSON().explain
+        ? route.fulfill({ status: 503, contentType: 'text/html', body: '<!DOCTYPE html><title>Worker exceeded resource limits</title><p>Error 1102</p>' })
+        : route.continue(),
+    );
+    await page.goto(dev!.origin);
+    await page.locator('#text').fill(REVIEW);
+    await page.getByRole('button', { name: 'Classify' }).click();
+
+    await expect.poll(() => page.locator('#error').textContent()).toBe('word highlights unavailable: HTTP 503, not an answer from the API');
+    const expected = await apiResult(REVIEW);
+    expect(await page.locator('#label').textContent()).toBe(expected.label);
+    expect(await page.locator('#score').textContent()).toBe(`${(expected.score * 100).toFixed(1)}%`);
+    expect(await page.locator('#tokens mark').count()).toBe(0);
+    expect(await page.locator('#tokens').textContent()).toBe(REVIEW);
   });
 
   it('shows the API’s error message for an empty text', async () => {

@@ -8,11 +8,17 @@ export const DEMO_SCRIPT = `'use strict';
   const byId = (id) => document.getElementById(id);
   const percent = (score) => (score * 100).toFixed(1) + '%';
 
+  // An answer that is not JSON comes from in front of the worker, e.g. Cloudflare's error page
+  // when a request runs out of CPU time.
   async function call(path, init) {
     const response = await fetch(path, init);
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error ? body.error.code + ': ' + body.error.message : 'HTTP ' + response.status);
-    return body;
+    const text = await response.text();
+    let body = null;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    if (response.ok && body !== null) return body;
+    throw new Error(body && body.error ? body.error.code + ': ' + body.error.message : 'HTTP ' + response.status + ', not an answer from the API');
   }
 
   function showError(error) {
@@ -51,23 +57,30 @@ export const DEMO_SCRIPT = `'use strict';
         return item;
       }),
     );
-    renderTokens(text, result.tokens || []);
+    renderTokens(text, []);
     byId('result').hidden = false;
   }
 
+  const classifyRequest = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  // The label first, then the words: an explanation costs as many passes as the text has tokens,
+  // more CPU than Workers' free plan gives a long text, and the label must not wait for it or
+  // fail with it.
   async function classify(event) {
     event.preventDefault();
     byId('error').hidden = true;
     const text = byId('text').value;
     try {
-      const answer = await call('/v1/classify', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ text, explain: true }),
-      });
-      render(text, answer.results[0]);
+      render(text, (await call('/v1/classify', classifyRequest({ text }))).results[0]);
     } catch (error) {
       showError(error);
+      return;
+    }
+    try {
+      const explained = (await call('/v1/classify', classifyRequest({ text, explain: true }))).results[0];
+      renderTokens(text, explained.tokens);
+    } catch (error) {
+      showError(new Error('word highlights unavailable: ' + (error.message || error)));
     }
   }
 
