@@ -101,6 +101,34 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
     expect(seen).toEqual({ errors: [], dialogs: [] });
   });
 
+  it('shows the label alone when the explanation fails, as on the free plan’s CPU limit', async () => {
+    const page = await stack.browser.context.newPage();
+    const seen = watchPage(page);
+    const sent: boolean[] = [];
+    // What Cloudflare answers in front of a worker that ran out of CPU time: its own HTML page,
+    // without CORS headers, so the browser reports a network error to the page.
+    await page.route(`${stack.dev.origin}/v1/classify`, (route) => {
+      const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { text?: string; explain?: boolean }) : null;
+      // The host page's own script classifies its list of reviews too.
+      if (body?.text === POSITIVE) sent.push(body.explain === true);
+      return body?.explain
+        ? route.fulfill({ status: 503, contentType: 'text/html', body: '<!DOCTYPE html><title>Worker exceeded resource limits</title><p>Error 1102</p>' })
+        : route.continue();
+    });
+    await page.goto(stack.site.hostPageUrl);
+    await page.locator('#review').fill(POSITIVE);
+
+    const positive = await apiResult(stack, POSITIVE);
+    const status = page.locator(`${WIDGET} [role="status"]`);
+    await expect.poll(() => status.textContent()).toBe(`Sentiment: ${positive.label}, ${(positive.score * 100).toFixed(0)}%`);
+    expect(sent).toEqual([true, false]);
+    expect(await page.locator(`${WIDGET} .words`).isHidden()).toBe(true);
+    // The browser reports the 503 and the blocked answer; the widget itself throws nothing.
+    expect(seen.errors.filter((error) => !error.includes('CORS') && !error.startsWith('503 POST'))).toEqual([]);
+    expect(seen.errors.some((error) => error.startsWith('503 POST'))).toBe(true);
+    expect(seen.dialogs).toEqual([]);
+  });
+
   it('says why when the worker cannot answer', async () => {
     const page = await stack.browser.context.newPage();
     await page.goto(stack.site.hostPageUrl);

@@ -55,13 +55,17 @@ function attach(field: Element, config: WidgetConfig): void {
     const text = field.value;
     if (!/\S/.test(text)) return view.clear();
     const request = (inFlight = new AbortController());
+    const ask = (explain: boolean, retries?: number) =>
+      classify(text, { endpoint: config.endpoint, explain, retries, timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal });
     try {
-      const result = await classify(text, {
-        endpoint: config.endpoint,
-        explain: config.explain,
-        timeoutMs: REQUEST_TIMEOUT_MS,
-        signal: request.signal,
-      });
+      let result;
+      try {
+        // Not retried: a failed explanation falls back to the label at once.
+        result = await ask(config.explain, config.explain ? 0 : undefined);
+      } catch (error) {
+        if (!config.explain || !explanationFailed(error)) throw error;
+        result = await ask(false);
+      }
       view.showResult(text, result);
     } catch (error) {
       if (request.signal.aborted) return;
@@ -74,4 +78,17 @@ function attach(field: Element, config: WidgetConfig): void {
     pending = setTimeout(update, config.debounceMs);
   });
   if (/\S/.test(field.value)) void update();
+}
+
+/**
+ * Whether an explained classify failed where a plain one may not. An
+ * explanation costs a pass per token, more CPU than Workers' free plan gives
+ * a long text, and Cloudflare then answers with its own error page, which
+ * carries no CORS headers: a page of another origin sees a network error,
+ * its own origin an `http_error`. A 429 or 503 of the API itself is retried
+ * by the plain classify.
+ */
+function explanationFailed(error: unknown): boolean {
+  if (!(error instanceof BilstmEdgeError)) return false;
+  return error.code === 'network_error' || error.code === 'http_error' || error.status === 429 || error.status === 503;
 }
