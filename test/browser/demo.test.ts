@@ -79,6 +79,32 @@ describe.skipIf(skipBrowserTests)('the demo page', () => {
     expect(await page.locator('#tokens').textContent()).toBe(REVIEW);
   });
 
+  it('shows only the latest text’s answers when an earlier one answers last', async () => {
+    const page = await browser!.context.newPage();
+    const earlier = 'An awful, boring film.';
+    // The earlier text's explanation arrives after everything about the later one.
+    await page.route('**/v1/classify', async (route) => {
+      const body = route.request().postDataJSON() as { text: string; explain?: boolean };
+      if (body.text === earlier && body.explain) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    await page.goto(dev!.origin);
+    await page.locator('#text').fill(earlier);
+    await page.getByRole('button', { name: 'Classify' }).click();
+    await expect.poll(() => page.locator('#label').textContent()).toBe((await apiResult(earlier)).label);
+    await page.locator('#text').fill(REVIEW);
+    await page.getByRole('button', { name: 'Classify' }).click();
+
+    const expected = await apiResult(REVIEW);
+    const marks = page.locator('#tokens mark');
+    await expect.poll(() => marks.count()).toBe(expected.tokens!.length);
+    // Past the earlier explanation's arrival.
+    await page.waitForTimeout(1_500);
+    expect(await page.locator('#label').textContent()).toBe(expected.label);
+    expect(await page.locator('#tokens').textContent()).toBe(REVIEW);
+    expect(await marks.allTextContents()).toEqual(expected.tokens!.map((t) => REVIEW.slice(t.start, t.end)));
+  });
+
   it('shows the API’s error message for an empty text', async () => {
     const page = await browser!.context.newPage();
     await page.goto(dev!.origin);

@@ -66,21 +66,26 @@ export const DEMO_SCRIPT = `'use strict';
   // The label first, then the words: an explanation costs as many passes as the text has tokens,
   // more CPU than Workers' free plan gives a long text, and the label must not wait for it or
   // fail with it.
+  // Only the latest submission's answers are shown.
+  let latest = 0;
+
   async function classify(event) {
     event.preventDefault();
     byId('error').hidden = true;
     const text = byId('text').value;
+    const turn = ++latest;
     try {
-      render(text, (await call('/v1/classify', classifyRequest({ text }))).results[0]);
+      const result = (await call('/v1/classify', classifyRequest({ text }))).results[0];
+      if (turn === latest) render(text, result);
     } catch (error) {
-      showError(error);
+      if (turn === latest) showError(error);
       return;
     }
     try {
       const explained = (await call('/v1/classify', classifyRequest({ text, explain: true }))).results[0];
-      renderTokens(text, explained.tokens);
+      if (turn === latest) renderTokens(text, explained.tokens);
     } catch (error) {
-      showError(new Error('word highlights unavailable: ' + (error.message || error)));
+      if (turn === latest) showError(new Error('word highlights unavailable: ' + (error.message || error)));
     }
   }
 
