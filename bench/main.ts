@@ -129,7 +129,7 @@ async function backToBack(engine: BenchEngine, steps: number, runs: number, warm
 /**
  * Busy for `ms` on arithmetic alone: no memory traffic, no allocation and no
  * sleep, so what a prediction after it loses is what the host took while we
- * were not looking. On this shared machine, a 1-token prediction costs 5–8
+ * were not looking. On this shared machine, a 1-token prediction costs 5–11
  * times more after 30 ms of this than right after another, and a tfjs-core
  * tensor on the CPU backend, or a JSON round trip in Python, 2–30 times more
  * (README, Speed): the caches, TLBs and branch predictors go cold.
