@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassifyResult } from 'bilstm-edge/client';
-import { launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
+import { CPU_LIMIT_ANSWER, launchChromium, saveScreenshot, skipBrowserTests, watchPage, type Chromium } from '../support/chromium';
 import { WRANGLER_STARTUP_TIMEOUT_MS, WranglerDev } from '../support/wrangler-dev';
 
 const REVIEW = 'Not bad at all! The acting is superb, the story is moving, and I loved every minute of it.';
@@ -61,12 +61,7 @@ describe.skipIf(skipBrowserTests)('the demo page', () => {
 
   it('still shows the label when the explanation fails, e.g. on the free plan’s CPU limit', async () => {
     const page = await browser!.context.newPage();
-    // What Cloudflare answers in front of a worker that ran out of CPU time: HTML, not the API's JSON.
-    await page.route('**/v1/classify', (route) =>
-      route.request().postDataJSON().explain
-        ? route.fulfill({ status: 503, contentType: 'text/html', body: '<!DOCTYPE html><title>Worker exceeded resource limits</title><p>Error 1102</p>' })
-        : route.continue(),
-    );
+    await page.route('**/v1/classify', (route) => (route.request().postDataJSON().explain ? route.fulfill(CPU_LIMIT_ANSWER) : route.continue()));
     await page.goto(dev!.origin);
     await page.locator('#text').fill(REVIEW);
     await page.getByRole('button', { name: 'Classify' }).click();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClassifyResult } from 'bilstm-edge/client';
 import type { Request } from 'playwright-core';
 import { useBrowserStack, type BrowserStack } from '../support/browser-stack';
-import { saveScreenshot, skipBrowserTests, watchPage } from '../support/chromium';
+import { CPU_LIMIT_ANSWER, saveScreenshot, skipBrowserTests, watchPage } from '../support/chromium';
 
 const POSITIVE = 'I loved this film, the acting is superb and the story is wonderful.';
 const NEGATIVE = 'Boring and stupid, an awful waste of time.';
@@ -105,14 +105,13 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
     const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
     const sent: boolean[] = [];
-    // What Cloudflare answers in front of a worker that ran out of CPU time: its own HTML page,
-    // without CORS headers, so the browser reports a network error to the page.
+    // Cloudflare's page carries no CORS headers, so the browser reports a network error to the page.
     await page.route(`${stack.dev.origin}/v1/classify`, (route) => {
       const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { text?: string; explain?: boolean }) : null;
       // The host page's own script classifies its list of reviews too.
       if (body?.text === POSITIVE) sent.push(body.explain === true);
       return body?.explain
-        ? route.fulfill({ status: 503, contentType: 'text/html', body: '<!DOCTYPE html><title>Worker exceeded resource limits</title><p>Error 1102</p>' })
+        ? route.fulfill(CPU_LIMIT_ANSWER)
         : route.continue();
     });
     await page.goto(stack.site.hostPageUrl);

@@ -96,6 +96,16 @@ export function watchPage(page: Page): { errors: string[]; dialogs: string[] } {
   return seen;
 }
 
+/**
+ * What Cloudflare answers in front of a worker that ran out of CPU time: its
+ * own HTML page, not the API's JSON, and without CORS headers.
+ */
+export const CPU_LIMIT_ANSWER = {
+  status: 503,
+  contentType: 'text/html',
+  body: '<!DOCTYPE html><title>Worker exceeded resource limits</title><p>Error 1102</p>',
+};
+
 /** Saves a screenshot as a test artifact in `test-results/screenshots/<name>.png`. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });

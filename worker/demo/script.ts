@@ -63,12 +63,12 @@ export const DEMO_SCRIPT = `'use strict';
 
   const classifyRequest = (body) => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
-  // The label first, then the words: an explanation costs as many passes as the text has tokens,
-  // more CPU than Workers' free plan gives a long text, and the label must not wait for it or
-  // fail with it.
   // Only the latest submission's answers are shown.
   let latest = 0;
 
+  // The label first, then the words: an explanation costs as many passes as the text has tokens,
+  // more CPU than Workers' free plan gives a long text, and the label must not wait for it or
+  // fail with it.
   async function classify(event) {
     event.preventDefault();
     byId('error').hidden = true;
