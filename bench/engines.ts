@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as Tfl from '@tensorflow/tfjs-layers';
 import type { NamedTensor } from '../shared/artifact/named-tensor';
 import type { ModelConfig } from '../shared/model/config';
 import { forward, predict } from '../shared/model/forward';
@@ -9,7 +8,7 @@ import { ServingWeights } from '../shared/model/serving-weights';
 import { createModelWeights } from '../shared/model/weights';
 import { Adam } from '../training/loop/adam';
 import { crossEntropy } from '../training/loop/loss';
-import { layersTextClassifier } from './layers-model';
+import type { layersModel } from '../test/support/tfjs-layers';
 
 export type EngineId = RecurrenceEngine | 'tfjs-layers';
 
@@ -75,9 +74,9 @@ export async function coreEngine(id: RecurrenceEngine, config: ModelConfig, valu
  * tfjs-layers user would run it: `predict`, and `trainOnBatch` after
  * `compile` with Adam and binary cross-entropy.
  */
-export function layersEngine(tfl: typeof Tfl, config: ModelConfig, values: NamedTensor[]): BenchEngine {
+export function layersEngine(layers: typeof layersModel, config: ModelConfig, values: NamedTensor[]): BenchEngine {
   const build = () => {
-    const model = layersTextClassifier(tfl, config);
+    const model = layers(config);
     model.setWeights(values.map((v) => tf.tensor(v.values, v.shape)));
     return model;
   };

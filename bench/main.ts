@@ -198,9 +198,9 @@ interface Options {
 async function benchEngines(options: Options) {
   await startNodeBackend({ threads: options.threads });
   await startNodeBilstmKernel({ threads: options.threads });
-  const { tfl } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
+  const { layersModel } = await import('../test/support/tfjs-layers'); // after the backend: it needs its module hook
   const values = initialWeights(CONFIG, 1);
-  const engines = [await coreEngine('kernel', CONFIG, values), await coreEngine('reference', CONFIG, values), layersEngine(tfl, CONFIG, values)];
+  const engines = [await coreEngine('kernel', CONFIG, values), await coreEngine('reference', CONFIG, values), layersEngine(layersModel, CONFIG, values)];
   const order = engines.map((e) => e.id);
 
   console.log(

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { decodeArtifact, type ArtifactModelJson } from '../artifact';
+import { gradientTimesInput } from '../model/attribution';
 import { parseModelConfig, type ModelConfig } from '../model/config';
 import { predict } from '../model/forward';
 import { ServingWeights } from '../model/serving-weights';
-import { TextVectorizer } from '../text';
+import { TextVectorizer, type TokenSpan } from '../text';
 import type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
 
 /** The artifact is well formed but its parts do not belong together. */
@@ -74,21 +75,27 @@ export class Classifier {
    * longest of them, never to the full sequence length: with masking, a
    * 20-token comment costs a fifth of a 100-token review.
    *
-   * `explain` adds per-token contributions by occlusion: a token's
-   * contribution is the top label's score minus the score of the same text
-   * with that token deleted (positive: it pushed towards the label). All
-   * occluded variants of a text run as one batch.
+   * `explain` adds per-token contributions (positive: the token pushed
+   * towards the label). By occlusion (`true` or `'occlusion'`), the top
+   * label's score minus the score of the same text with that token deleted;
+   * all occluded variants of a text run as one batch. By `'gradient'`, the
+   * top label's score differentiated with respect to each token's embedding,
+   * dotted with it (`gradientTimesInput`).
    *
    * Text with no token (empty, or only punctuation) runs as a fully masked
    * sequence: the model's answer for "no evidence", as Keras gives it.
    */
   classify(texts: readonly string[], options: ClassifyOptions = {}): Classification[] {
     const encoded = texts.map((text) => this.encode(text));
-    const probabilities = this.probabilities(encoded.map((e) => e.ids));
+    if (options.explain === 'gradient') return texts.map((text, row) => this.explainedByGradient(text, encoded[row]));
+    const probabilities = this.probabilities(encoded);
     return texts.map((text, row) => {
       const scores = probabilities[row];
       const result: Classification = { label: scores[0].label, score: scores[0].score, scores };
-      if (options.explain) result.tokens = this.explain(text, encoded[row].ids, scores[0].label, scores[0].score);
+      if (options.explain) {
+        const spans = this.vectorizer.tokens(text);
+        result.tokens = withContributions(spans, this.occlusion(encoded[row], spans.length, scores[0]));
+      }
       return result;
     });
   }
@@ -98,11 +105,11 @@ export class Classifier {
     this.weights.dispose();
   }
 
-  private encode(text: string): { ids: Int32Array } {
+  private encode(text: string): Int32Array {
     const ids = new Int32Array(this.vectorizer.config.sequenceLength);
     const length = this.vectorizer.encodeInto(text, ids);
     // Without masking the model was trained on padded sequences and must see them.
-    return { ids: this.masked ? ids.subarray(0, length) : ids };
+    return this.masked ? ids.subarray(0, length) : ids;
   }
 
   private get masked(): boolean {
@@ -117,38 +124,50 @@ export class Classifier {
     sequences.forEach((ids, row) => batch.set(ids, row * steps));
     // Read outside tf.tidy, which walks a returned typed array value by value (~0.7 µs each).
     const probabilities = tf.tidy(() => predict(this.config, this.weights, { tokens: tf.tensor2d(batch, [sequences.length, steps], 'int32') }));
-    const output = probabilities.dataSync();
+    const output = probabilities.dataSync() as Float32Array;
     probabilities.dispose();
     const units = this.config.output.units;
-    return sequences.map((_, row) => {
-      const scores: LabelScore[] =
-        this.config.output.activation === 'sigmoid'
-          ? [
-              { label: this.labels[1], score: output[row] },
-              { label: this.labels[0], score: 1 - output[row] },
-            ]
-          : this.labels.map((label, k) => ({ label, score: output[row * units + k] }));
-      return scores.sort((a, b) => b.score - a.score);
-    });
+    return sequences.map((_, row) => this.sortedScores(output.subarray(row * units, (row + 1) * units)));
   }
 
-  private explain(text: string, ids: Int32Array, label: string, score: number): TokenContribution[] {
-    const spans = this.vectorizer.tokens(text);
-    if (spans.length === 0) return [];
-    const variants = spans.map((_, position) => {
+  /** One text's probabilities, as `predict` gives them, as label scores from high to low. */
+  private sortedScores(probabilities: Float32Array): LabelScore[] {
+    const scores: LabelScore[] =
+      this.config.output.activation === 'sigmoid'
+        ? [
+            { label: this.labels[1], score: probabilities[0] },
+            { label: this.labels[0], score: 1 - probabilities[0] },
+          ]
+        : this.labels.map((label, k) => ({ label, score: probabilities[k] }));
+    return scores.sort((a, b) => b.score - a.score);
+  }
+
+  /** The top score minus the top label's score with each token deleted in turn, all variants in one batch. */
+  private occlusion(ids: Int32Array, tokens: number, top: LabelScore): number[] {
+    if (tokens === 0) return [];
+    const variants = Array.from({ length: tokens }, (_, position) => {
       const without = new Int32Array(ids.length - (this.masked ? 1 : 0));
       let k = 0;
       for (let i = 0; i < ids.length; i++) if (i !== position) without[k++] = ids[i];
       return without;
     });
-    const occluded = this.probabilities(variants);
-    return spans.map((span, position) => ({
-      token: span.token,
-      start: span.start,
-      end: span.end,
-      contribution: score - occluded[position].find((s) => s.label === label)!.score,
-    }));
+    return this.probabilities(variants).map((occluded) => top.score - occluded.find((s) => s.label === top.label)!.score);
   }
+
+  private explainedByGradient(text: string, ids: Int32Array): Classification {
+    if (ids.length === 0) {
+      const [scores] = this.probabilities([ids]);
+      return { label: scores[0].label, score: scores[0].score, scores, tokens: [] };
+    }
+    const { probabilities, contributions } = gradientTimesInput(this.config, this.weights, ids);
+    const scores = this.sortedScores(probabilities);
+    return { label: scores[0].label, score: scores[0].score, scores, tokens: withContributions(this.vectorizer.tokens(text), contributions) };
+  }
+}
+
+/** Each token with its contribution; `contributions` are in the order of the model's input, as the spans are. */
+function withContributions(spans: TokenSpan[], contributions: ArrayLike<number>): TokenContribution[] {
+  return spans.map((span, position) => ({ token: span.token, start: span.start, end: span.end, contribution: contributions[position] }));
 }
 
 function describe(manifest: ArtifactModelJson, config: ModelConfig, vectorizer: TextVectorizer): ModelInfo {

@@ -1,2 +1,2 @@
 export { Classifier, ModelMismatchError } from './classifier';
-export type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
+export type { Classification, ClassifyOptions, ExplainMethod, LabelScore, ModelInfo, TokenContribution } from './types';

@@ -6,7 +6,11 @@ export interface LabelScore {
   score: number;
 }
 
-/** How much one token moved the top label's score (occlusion: score − score without it). */
+/**
+ * How much one token moved the top label's score: by occlusion, the score
+ * minus the score without the token; by gradient, the score's gradient with
+ * respect to the token's embedding dotted with the embedding.
+ */
 export interface TokenContribution {
   token: string;
   /** UTF-16 offsets into the text as given: `text.slice(start, end)` is what the user typed. */
@@ -24,8 +28,16 @@ export interface Classification {
   tokens?: TokenContribution[];
 }
 
+/**
+ * How `explain` measures a token's part. `occlusion` deletes each token in
+ * turn: exact, and T predictions of T − 1 tokens. `gradient` (gradient ×
+ * input) estimates it to first order for the price of ~3 predictions.
+ */
+export type ExplainMethod = 'occlusion' | 'gradient';
+
 export interface ClassifyOptions {
-  explain?: boolean;
+  /** Add each token's contribution; `true` is `'occlusion'`. */
+  explain?: boolean | ExplainMethod;
 }
 
 /** What a loaded model tells about itself (the worker's `GET /v1/model`). */

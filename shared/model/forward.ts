@@ -5,7 +5,6 @@ import { dense } from './layers/dense';
 import { EMBEDDING, denseParameterNames } from './parameters';
 import type { TimeMask } from './ops/bidirectional-recurrence';
 import { embeddingLookup } from './ops/embedding-lookup';
-import type { ProjectionTable } from './projection-table';
 import { packRecurrentLayer, ServingWeights, weight, type ModelWeights } from './serving-weights';
 
 export type { ModelWeights } from './serving-weights';
@@ -51,17 +50,29 @@ function paddingMask(timeMajor: Int32Array): TimeMask | null {
   return Float32Array.from(timeMajor, (id) => (id === 0 ? 0 : 1));
 }
 
+/** What the first recurrent layer reads, time-major. */
+export interface FirstLayerInput {
+  /** [T, B, D] embedded tokens or features, or [T, B, 8H] when `projected`. */
+  x: tf.Tensor3D;
+  /** Whether `x` is already the first layer's projection, looked up in a `ProjectionTable`. */
+  projected: boolean;
+  mask: TimeMask | null;
+}
+
 /**
  * The first recurrent layer's time-major input and its mask: the embedded
  * tokens or features [T, B, D], or, from a projection table, the tokens'
  * projection [T, B, 8H], which that layer then need not compute.
  */
-function firstLayerInput(
+export function firstLayerInput(
   config: ModelConfig,
-  weights: ModelWeights,
+  model: ModelWeights | ServingWeights,
   input: ModelInput,
-  table: ProjectionTable | null,
-): { x: tf.Tensor3D; projected: boolean; mask: TimeMask | null } {
+  options: ForwardOptions = {},
+): FirstLayerInput {
+  const weights = model instanceof ServingWeights ? model.weights : model;
+  // Dropout falls on the embedded inputs, which a projection table skips.
+  const table = options.dropout?.rate || !(model instanceof ServingWeights) ? null : model.projectionTable;
   if ('features' in input) {
     if (config.input.kind !== 'features') throw new Error('model input: this model reads token ids, got features');
     return { x: tf.transpose(input.features, [1, 0, 2]), projected: false, mask: null };
@@ -96,11 +107,25 @@ export function forward(
   input: ModelInput,
   options: ForwardOptions = {},
 ): tf.Tensor {
+  return forwardFrom(config, model, firstLayerInput(config, model, input, options), options);
+}
+
+/**
+ * {@link forward} from the first recurrent layer's input on: what a caller
+ * that needs the gradient with respect to that input differentiates.
+ *
+ * @example
+ * const first = firstLayerInput(config, serving, { tokens });
+ * tf.grad((x) => forwardFrom(config, serving, { ...first, x }).sum())(first.x); // [T, 1, 8H]
+ */
+export function forwardFrom(
+  config: ModelConfig,
+  model: ModelWeights | ServingWeights,
+  { x, projected, mask }: FirstLayerInput,
+  options: ForwardOptions = {},
+): tf.Tensor {
   const serving = model instanceof ServingWeights ? model : null;
   const weights = model instanceof ServingWeights ? model.weights : model;
-  // Dropout falls on the embedded inputs, which a projection table skips.
-  const table = options.dropout?.rate ? null : (serving?.projectionTable ?? null);
-  const { x, projected, mask } = firstLayerInput(config, weights, input, table);
   const [steps, batch] = x.shape;
   let sequence: tf.Tensor = projected ? x : maybeDropout(x, options, 1);
   config.recurrent.forEach((layer, index) => {
@@ -135,7 +160,12 @@ export function forward(
  * (await predict(TUTORIAL_MODEL, weights, { tokens }).data())[0]; // 0.93 for a glowing review
  */
 export function predict(config: ModelConfig, model: ModelWeights | ServingWeights, input: ModelInput): tf.Tensor {
-  return tf.tidy(() =>
-    config.output.activation === 'sigmoid' ? forward(config, model, input, { sigmoidOutput: true }) : tf.softmax(forward(config, model, input)),
-  );
+  return tf.tidy(() => predictFrom(config, model, firstLayerInput(config, model, input)));
+}
+
+/** {@link predict} from the first recurrent layer's input on (see {@link forwardFrom}). */
+export function predictFrom(config: ModelConfig, model: ModelWeights | ServingWeights, first: FirstLayerInput): tf.Tensor {
+  return config.output.activation === 'sigmoid'
+    ? forwardFrom(config, model, first, { sigmoidOutput: true })
+    : tf.softmax(forwardFrom(config, model, first));
 }

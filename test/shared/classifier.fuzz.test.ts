@@ -57,7 +57,7 @@ describe('Classifier fuzzing', () => {
     const text = anyText({ words: vocabulary.slice(2, 400), maxPieces: 30 });
     const tensorsBefore = tf.memory().numTensors;
     await fuzz(
-      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), fc.boolean(), (texts, explain) => {
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), fc.constantFrom(false, true, 'occlusion', 'gradient'), (texts, explain) => {
         const batch = classifier.classify(texts, { explain });
         expect(batch).toHaveLength(texts.length);
         batch.forEach((result, i) => {
@@ -74,8 +74,10 @@ describe('Classifier fuzzing', () => {
   it('answers texts at the worker limit (20,000 characters) and texts without any token', () => {
     const long = 'a wonderful film but the plot is awful '.repeat(600).slice(0, 20_000);
     for (const text of [long, '\uD800'.repeat(20_000), '!!! ???', ' ', '']) {
-      const [result] = classifier.classify([text], { explain: true });
-      expect(resultProblems(result, text)).toEqual([]);
+      const [byOcclusion] = classifier.classify([text], { explain: 'occlusion' });
+      const [byGradient] = classifier.classify([text], { explain: 'gradient' });
+      for (const result of [byOcclusion, byGradient]) expect(resultProblems(result, text)).toEqual([]);
+      expect(byGradient.tokens!.map((t) => t.start)).toEqual(byOcclusion.tokens!.map((t) => t.start));
     }
   });
 });

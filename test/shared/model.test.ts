@@ -6,7 +6,8 @@ import { forward, predict, type ModelInput, type ModelWeights } from '../../shar
 import { countParameters, parameterSpecs } from '../../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
 import { createRandom } from '../../shared/random';
-import { tfl } from '../support/tfjs-layers';
+import { randomWeights } from '../support/random-weights';
+import { layersModel } from '../support/tfjs-layers';
 
 /**
  * The reference path against tfjs-layers (an independent implementation of
@@ -27,40 +28,6 @@ function tokenModel(recurrent: { units: number; mergeMode: MergeMode }[], option
     output: { activation: 'sigmoid', units: 1, perTimestep: false },
     ...options,
   };
-}
-
-/** The same architecture, built from tfjs-layers' own layers. */
-function layersModel(config: ModelConfig, steps: number) {
-  const model = tfl.sequential();
-  if (config.input.kind === 'tokens') {
-    model.add(
-      tfl.layers.embedding({
-        inputDim: config.input.vocabularySize,
-        outputDim: config.input.embeddingDim,
-        inputLength: steps,
-      }),
-    );
-  }
-  config.recurrent.forEach((layer, index) => {
-    model.add(
-      tfl.layers.bidirectional({
-        layer: tfl.layers.lstm({
-          units: layer.units,
-          recurrentActivation: 'sigmoid', // tfjs-layers defaults to hardSigmoid; Keras uses sigmoid
-          returnSequences: config.output.perTimestep || index < config.recurrent.length - 1,
-        }) as never,
-        mergeMode: layer.mergeMode,
-        ...(index === 0 && config.input.kind === 'features' ? { inputShape: [steps, config.input.size] } : {}),
-      }),
-    );
-  });
-  const denseLayer = (units: number, activation: 'relu' | 'linear' | 'tanh' | 'sigmoid' | 'softmax') =>
-    config.output.perTimestep
-      ? tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units, activation }) })
-      : tfl.layers.dense({ units, activation });
-  for (const layer of config.dense) model.add(denseLayer(layer.units, layer.activation));
-  model.add(denseLayer(config.output.units, config.output.activation));
-  return model;
 }
 
 function randomTokens(batch: number, steps: number, seed: number): Int32Array {
@@ -91,20 +58,10 @@ interface Comparison {
   gradientCount: number;
 }
 
-/**
- * Every tensor uniform in ±0.5, biases included: Keras' initial weights (zero
- * biases, small kernels) would leave some gradients near 1e-11, below float32
- * resolution, and exercise no bias path.
- */
-function randomWeights(config: ModelConfig, seed: number) {
-  const random = createRandom(seed);
-  return initialWeights(config, seed).map((t) => ({ ...t, values: t.values.map(() => random() - 0.5) }));
-}
-
 function compareWithLayers(config: ModelConfig, input: ModelInput, steps: number): Comparison {
   const values = randomWeights(config, 7);
   const weights = createModelWeights(config, values, { trainable: true });
-  const reference = layersModel(config, steps);
+  const reference = layersModel(config, { steps });
   reference.setWeights(values.map((v) => tf.tensor(v.values, v.shape)));
   const referenceInput = 'tokens' in input ? tf.cast(input.tokens, 'float32') : input.features;
 
@@ -250,7 +207,7 @@ describe('masking (Keras mask_zero)', () => {
 describe('the tutorial model', () => {
   it('has exactly 751,489 parameters, as tfjs-layers counts them for the same layers', () => {
     expect(countParameters(TUTORIAL_MODEL)).toBe(751_489);
-    expect(layersModel(TUTORIAL_MODEL, 100).countParams()).toBe(751_489);
+    expect(layersModel(TUTORIAL_MODEL).countParams()).toBe(751_489);
   });
 
   it('leaks no tensors in a forward pass or a training step', () => {
