@@ -70,6 +70,7 @@ export function openApiDocument(limits: Limits) {
                 examples: {
                   one: { value: { text: 'A moving, beautifully acted film.' } },
                   many: { value: { texts: ['Loved it.', 'A waste of two hours.'], top_k: 1, explain: true } },
+                  explained: { value: { text: 'Not bad at all, I loved it!', explain: 'gradient' } },
                 },
               },
             },

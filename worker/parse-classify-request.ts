@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ExplainMethod } from '../shared/classifier';
 import { ApiError } from './api-error';
 import type { Limits } from './limits';
 import { classifyRequestSchemas } from './schemas';
@@ -8,7 +9,8 @@ export interface ClassifyRequest {
   texts: string[];
   topK?: number;
   threshold: number;
-  explain: boolean;
+  /** How to explain each text, or false for not at all. */
+  explain: ExplainMethod | false;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface ClassifyRequest {
  * ```ts
  * parseClassifyRequest({ text: 'Great film', top_k: 1 }, DEFAULT_LIMITS);
  * // { texts: ['Great film'], topK: 1, threshold: 0, explain: false }
+ * parseClassifyRequest({ text: 'Great film', explain: true }, DEFAULT_LIMITS);
+ * // { texts: ['Great film'], topK: undefined, threshold: 0, explain: 'occlusion' }
  * parseClassifyRequest({ texts: [''] }, DEFAULT_LIMITS);
  * // throws ApiError 400 empty_text: texts[0] is empty; send at least one character that is not whitespace
  * ```
@@ -41,7 +45,7 @@ export function parseClassifyRequest(body: unknown, limits: Limits): ClassifyReq
   if (!result.success) throw issueToApiError(result.error.issues[0]);
   const { top_k: topK, threshold = 0, explain = false } = result.data;
   const texts = 'texts' in result.data ? result.data.texts : [result.data.text];
-  return { texts, topK, threshold, explain };
+  return { texts, topK, threshold, explain: explain === true ? 'occlusion' : explain };
 }
 
 function issueToApiError(issue: z.core.$ZodIssue): ApiError {

@@ -57,9 +57,12 @@ function buildClassifyRequestSchemas(limits: Limits) {
       .optional()
       .meta({ description: 'Leave labels scoring below this out of `scores` (default 0). `label` and `score` stay the best label.' }),
     explain: z
-      .boolean()
+      .union([z.boolean(), z.enum(['occlusion', 'gradient'])], { error: 'Invalid input: expected true, false, "occlusion" or "gradient"' })
       .optional()
-      .meta({ description: 'Add `tokens`: how much each token moved the top score (occlusion). Default false.' }),
+      .meta({
+        description:
+          'Add `tokens`: how much each token moved the top score. `"occlusion"` (or `true`) deletes each token in turn: exact, and its cost grows with the square of the length. `"gradient"` (gradient × input) estimates it for the cost of ~4 classifications. Default false.',
+      }),
   };
   const one = z.strictObject({ text, ...options });
   const many = z.strictObject({

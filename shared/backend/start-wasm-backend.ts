@@ -13,10 +13,11 @@ export interface StartWasmBackendOptions {
    */
   timeoutMs?: number;
   /**
-   * Registers tfjs-core's gradients, which training needs. Default true; a
-   * host that only serves passes false: registering them costs a worker's
-   * cold start ~5 ms of its ~13 ms backend start. A later call asking for
-   * them still gets them.
+   * Registers tfjs-core's gradients, which training and explaining by
+   * gradient need. Default true; a host that only serves passes false:
+   * registering them costs a worker's cold start ~5 ms of its ~13 ms backend
+   * start. A later call asking for them, or {@link registerGradients}, still
+   * gets them.
    */
   gradients?: boolean;
 }
@@ -52,7 +53,7 @@ const ENTRY_POINTS = [
 ];
 
 let startup: Promise<void> | undefined;
-let gradientsRegistered: Promise<unknown> | undefined;
+let gradientsRegistered: Promise<void> | undefined;
 
 /**
  * Makes tfjs run on the wasm backend (SIMD; one thread, or `threaded`'s)
@@ -92,14 +93,31 @@ export function startWasmBackend(
     throw error;
   });
   if (options.gradients === false) return startup;
+  return Promise.all([startup, registerGradients()]).then(() => {});
+}
+
+/**
+ * Registers tfjs-core's gradients, once: what a host started with
+ * `gradients: false` calls before its first gradient computation.
+ *
+ * @example
+ * ```ts
+ * await startWorkerdBackend({ gradients: false }); // serving alone
+ * await registerGradients(); // the first request that explains by gradient
+ * ```
+ */
+export function registerGradients(): Promise<void> {
   // tfjs-core's bundles register no gradients; these files are the only
   // source. Imported lazily so that Node can first teach its resolver to read
   // them (see node.ts).
-  gradientsRegistered ??= import('@tensorflow/tfjs-core/dist/register_all_gradients.js').catch((error: unknown) => {
-    gradientsRegistered = undefined;
-    throw error;
-  });
-  return Promise.all([startup, gradientsRegistered]).then(() => {});
+  gradientsRegistered ??= import('@tensorflow/tfjs-core/dist/register_all_gradients.js').then(
+    () => {},
+    (error: unknown) => {
+      gradientsRegistered = undefined;
+      throw error;
+    },
+  );
+  return gradientsRegistered;
 }
 
 async function start(

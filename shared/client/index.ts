@@ -4,4 +4,4 @@
  */
 export { classify } from './classify';
 export { BilstmEdgeError, type BilstmEdgeErrorCode, type BilstmEdgeErrorDetails, type ClientErrorCode, type ServerErrorCode } from './errors';
-export type { Classification, ClassifyOptions, ClassifyResult, LabelScore, TokenContribution } from './types';
+export type { Classification, ClassifyOptions, ClassifyResult, ExplainMethod, LabelScore, TokenContribution } from './types';

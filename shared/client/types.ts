@@ -1,6 +1,6 @@
-import type { Classification } from '../classifier/types';
+import type { Classification, ExplainMethod } from '../classifier/types';
 
-export type { Classification, LabelScore, TokenContribution } from '../classifier/types';
+export type { Classification, ExplainMethod, LabelScore, TokenContribution } from '../classifier/types';
 
 /** How `classify` reaches the worker and what it asks for. */
 export interface ClassifyOptions {
@@ -14,8 +14,12 @@ export interface ClassifyOptions {
   topK?: number;
   /** Leave labels scoring below this out of `scores` (the API's `threshold`). */
   threshold?: number;
-  /** Add `tokens`: how much each token moved the top label's score. */
-  explain?: boolean;
+  /**
+   * Add `tokens`: how much each token moved the top label's score, by
+   * `'occlusion'` (or `true`) or by `'gradient'`, the cheap estimate for long
+   * texts (the API's `explain`).
+   */
+  explain?: boolean | ExplainMethod;
   /**
    * The most the whole call may take, retries and their waits included, in
    * milliseconds. Default 10 000. A retry that could not finish in time is

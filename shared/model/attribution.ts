@@ -26,7 +26,9 @@ export interface GradientAttribution {
  * ∂p/∂x_t · (x_t − b), since x_t − b = e_t·W.
  *
  * @param ids one text's token ids, as the classifier encodes it
- * @throws Error for a model that does not read token ids
+ * @throws Error for a model that does not read token ids, or when tfjs-core's
+ *   gradients are not registered (a backend started with `gradients: false`
+ *   and no `registerGradients()` since)
  *
  * @example
  * gradientTimesInput(config, serving, Int32Array.of(11, 452, 17));
@@ -49,10 +51,22 @@ export function gradientTimesInput(config: ModelConfig, serving: ServingWeights,
       label = probabilities.indexOf(Math.max(...probabilities));
       return tf.slice(output, [0, label], [1, 1]);
     };
-    const gradient = tf.grad(topProbability)(first.x);
+    const gradient = gradientOrExplain(() => tf.grad(topProbability)(first.x));
     return tf.sum(tf.mul(gradient, tf.sub(first.x, serving.recurrentLayers[0].bias)), [1, 2]);
   });
   const values = contributions.dataSync() as Float32Array;
   contributions.dispose();
   return { probabilities, label, contributions: values };
+}
+
+function gradientOrExplain(compute: () => tf.Tensor): tf.Tensor {
+  try {
+    return compute();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/gradient function not found/.test(message)) throw error;
+    throw new Error(`gradientTimesInput: tfjs-core's gradients are not registered; start the backend with them or await registerGradients() first (${message})`, {
+      cause: error,
+    });
+  }
 }

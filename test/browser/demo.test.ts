@@ -79,7 +79,7 @@ describe.skipIf(skipBrowserTests)('the demo page', () => {
     const earlier = 'An awful, boring film.';
     // The earlier text's explanation arrives after everything about the later one.
     await page.route('**/v1/classify', async (route) => {
-      const body = route.request().postDataJSON() as { text: string; explain?: boolean };
+      const body = route.request().postDataJSON() as { text: string; explain?: boolean | string };
       if (body.text === earlier && body.explain) await new Promise((resolve) => setTimeout(resolve, 1_000));
       await route.continue();
     });
@@ -115,7 +115,8 @@ async function apiResult(text: string): Promise<ClassifyResult> {
   const response = await dev!.fetch('/v1/classify', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ text, explain: true }),
+    // As the page asks for its highlights.
+    body: JSON.stringify({ text, explain: 'gradient' }),
   });
   const { model, results } = (await response.json()) as { model: string; results: ClassifyResult[] };
   return { ...results[0], model };

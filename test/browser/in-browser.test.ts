@@ -24,18 +24,18 @@ const TOLERANCE = 1e-5;
 describe.skipIf(skipBrowserTests)('in-browser mode', () => {
   const stack = useBrowserStack();
 
-  it('scores every text on the fused kernel as the worker does, within 1e-5, explanations included', async () => {
+  it.each([true, 'gradient'] as const)('scores every text on the fused kernel as the worker does, within 1e-5, explained by %s', async (explain) => {
     const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
     await page.goto(stack.site.inBrowserUrl);
     // A string, not a function: vitest would rewrite a function's `import()` for Node.
     const inBrowser: { model: string; engine: string; results: Classification[] } = await page.evaluate(`(async () => {
       const { loadClassifier, recurrenceEngine } = await import(${JSON.stringify(bundleUrl(stack))});
-      const classifier = await loadClassifier();
-      const results = classifier.classify(${JSON.stringify(TEXTS)}, { explain: true });
+      const classifier = await loadClassifier({ gradients: ${explain === 'gradient'} });
+      const results = classifier.classify(${JSON.stringify(TEXTS)}, { explain: ${JSON.stringify(explain)} });
       return { model: classifier.info.id, engine: recurrenceEngine(), results };
     })()`);
-    const worker = await workerAnswer(stack, TEXTS);
+    const worker = await workerAnswer(stack, TEXTS, explain);
 
     expect(inBrowser.engine).toBe('kernel');
     expect(inBrowser.model).toBe(worker.model);
@@ -91,11 +91,11 @@ function bundleUrl(stack: BrowserStack): string {
   return `${stack.site.inBrowserUrl}bilstm-edge/bilstm-edge.js`;
 }
 
-async function workerAnswer(stack: BrowserStack, texts: string[]): Promise<{ model: string; results: Classification[] }> {
+async function workerAnswer(stack: BrowserStack, texts: string[], explain: boolean | 'gradient' = true): Promise<{ model: string; results: Classification[] }> {
   const response = await stack.dev.fetch('/v1/classify', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ texts, explain: true }),
+    body: JSON.stringify({ texts, explain }),
   });
   expect(response.status).toBe(200);
   return response.json();

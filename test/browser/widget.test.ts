@@ -104,12 +104,12 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
   it('shows the label alone when the explanation fails, as on the free plan’s CPU limit', async () => {
     const page = await stack.browser.context.newPage();
     const seen = watchPage(page);
-    const sent: boolean[] = [];
+    const sent: (boolean | string)[] = [];
     // Cloudflare's page carries no CORS headers, so the browser reports a network error to the page.
     await page.route(`${stack.dev.origin}/v1/classify`, (route) => {
-      const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { text?: string; explain?: boolean }) : null;
+      const body = route.request().method() === 'POST' ? (route.request().postDataJSON() as { text?: string; explain?: boolean | string }) : null;
       // The host page's own script classifies its list of reviews too.
-      if (body?.text === POSITIVE) sent.push(body.explain === true);
+      if (body?.text === POSITIVE) sent.push(body.explain ?? false);
       return body?.explain
         ? route.fulfill(CPU_LIMIT_ANSWER)
         : route.continue();
@@ -120,7 +120,7 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
     const positive = await apiResult(stack, POSITIVE);
     const status = page.locator(`${WIDGET} [role="status"]`);
     await expect.poll(() => status.textContent()).toBe(`Sentiment: ${positive.label}, ${(positive.score * 100).toFixed(0)}%`);
-    expect(sent).toEqual([true, false]);
+    expect(sent).toEqual(['gradient', false]);
     expect(await page.locator(`${WIDGET} .words`).isHidden()).toBe(true);
     // The browser reports the 503 and the blocked answer; the widget itself throws nothing.
     expect(seen.errors.filter((error) => !error.includes('CORS') && !error.startsWith('503 POST'))).toEqual([]);
@@ -138,7 +138,7 @@ describe.skipIf(skipBrowserTests)('the widget on a page of another origin', () =
   });
 });
 
-async function apiResults(stack: BrowserStack, texts: string[], explain = false): Promise<ClassifyResult[]> {
+async function apiResults(stack: BrowserStack, texts: string[], explain: false | 'gradient' = false): Promise<ClassifyResult[]> {
   const response = await stack.dev.fetch('/v1/classify', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -149,5 +149,6 @@ async function apiResults(stack: BrowserStack, texts: string[], explain = false)
 }
 
 async function apiResult(stack: BrowserStack, text: string): Promise<ClassifyResult> {
-  return (await apiResults(stack, [text], true))[0];
+  // As the example page's widget asks: data-explain="gradient".
+  return (await apiResults(stack, [text], 'gradient'))[0];
 }

@@ -54,22 +54,25 @@ describe('wrangler dev', () => {
     expect(health).toEqual({ status: 'ok', model: reference.info.id, tensors: expect.any(Number) });
   });
 
-  it('classifies a clearly positive and a clearly negative review as Node does, within 1e-5', async () => {
-    const { model, results } = await classify({ texts: [POSITIVE, NEGATIVE], explain: true });
-    expect(model).toBe(reference.info.id);
-    expect(results.map((result) => result.label)).toEqual(['positive', 'negative']);
-    const expected = reference.classify([POSITIVE, NEGATIVE], { explain: true });
-    for (const [index, result] of results.entries()) {
-      const want = expected[index];
-      expect(result.label).toBe(want.label);
-      expect(result.scores.map((s) => s.label)).toEqual(want.scores.map((s) => s.label));
-      result.scores.forEach((s, k) => expect(Math.abs(s.score - want.scores[k].score)).toBeLessThanOrEqual(1e-5));
-      expect(result.tokens!.map(({ token, start, end }) => [token, start, end])).toEqual(
-        want.tokens!.map(({ token, start, end }) => [token, start, end]),
-      );
-      result.tokens!.forEach((t, k) => expect(Math.abs(t.contribution - want.tokens![k].contribution)).toBeLessThanOrEqual(1e-5));
-    }
-  });
+  it.each([true, 'gradient'] as const)(
+    'classifies a clearly positive and a clearly negative review as Node does, within 1e-5, explained by %s',
+    async (explain) => {
+      const { model, results } = await classify({ texts: [POSITIVE, NEGATIVE], explain });
+      expect(model).toBe(reference.info.id);
+      expect(results.map((result) => result.label)).toEqual(['positive', 'negative']);
+      const expected = reference.classify([POSITIVE, NEGATIVE], { explain });
+      for (const [index, result] of results.entries()) {
+        const want = expected[index];
+        expect(result.label).toBe(want.label);
+        expect(result.scores.map((s) => s.label)).toEqual(want.scores.map((s) => s.label));
+        result.scores.forEach((s, k) => expect(Math.abs(s.score - want.scores[k].score)).toBeLessThanOrEqual(1e-5));
+        expect(result.tokens!.map(({ token, start, end }) => [token, start, end])).toEqual(
+          want.tokens!.map(({ token, start, end }) => [token, start, end]),
+        );
+        result.tokens!.forEach((t, k) => expect(Math.abs(t.contribution - want.tokens![k].contribution)).toBeLessThanOrEqual(1e-5));
+      }
+    },
+  );
 
   it('serves the demo page with a script that parses', async () => {
     const page = await dev!.fetch('/');

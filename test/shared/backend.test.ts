@@ -160,7 +160,9 @@ describe('in plain Node, through tsx', () => {
       backend: string;
       threads: number;
       servingStartGradient: boolean;
+      servingStartExplainError: string | null;
       trainingStartGradient: boolean;
+      trainingStartExplainError: string | null;
       cases: Record<string, { actual: number[]; expected: number[] }>;
     };
   }
@@ -172,6 +174,9 @@ describe('in plain Node, through tsx', () => {
     // A host that only serves skips the gradients; a later start that trains still gets them.
     expect(result.servingStartGradient).toBe(false);
     expect(result.trainingStartGradient).toBe(true);
+    // Explaining by gradient needs them, and says so rather than naming a missing kernel gradient alone.
+    expect(result.servingStartExplainError).toMatch(/^gradientTimesInput: tfjs-core's gradients are not registered; start the backend with them or await registerGradients\(\) first \(.*gradient function not found for \w+/);
+    expect(result.trainingStartExplainError).toBeNull();
     expect(Object.keys(result.cases)).toEqual(Object.keys(backendCases));
     for (const { actual, expected } of Object.values(result.cases)) {
       actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 5));

@@ -57,7 +57,7 @@ describe('Classifier fuzzing', () => {
     const text = anyText({ words: vocabulary.slice(2, 400), maxPieces: 30 });
     const tensorsBefore = tf.memory().numTensors;
     await fuzz(
-      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), fc.constantFrom(false, true, 'occlusion', 'gradient'), (texts, explain) => {
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), fc.constantFrom(false, true, 'occlusion' as const, 'gradient' as const), (texts, explain) => {
         const batch = classifier.classify(texts, { explain });
         expect(batch).toHaveLength(texts.length);
         batch.forEach((result, i) => {

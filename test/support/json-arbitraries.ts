@@ -45,7 +45,7 @@ const fieldValue = (field: string): fc.Arbitrary<string> => {
     texts: fc.oneof({ weight: 5, arbitrary: fc.array(text, { maxLength: 4 }) }, { weight: 1, arbitrary: fc.array(text, { minLength: 30, maxLength: 40 }) }),
     top_k: fc.integer({ min: -1, max: 4 }),
     threshold: fc.double({ min: -0.5, max: 1.5, noNaN: true }),
-    explain: fc.boolean(),
+    explain: fc.constantFrom(false, true, 'occlusion', 'gradient'),
   };
   const right = Object.hasOwn(valid, field) ? valid[field].map((value) => JSON.stringify(value)) : jsonishText;
   return fc.oneof({ weight: 4, arbitrary: right }, { weight: 1, arbitrary: jsonishText });

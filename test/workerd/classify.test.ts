@@ -107,16 +107,41 @@ describe('POST /v1/classify', () => {
     }
   });
 
+  it("explains by gradient when asked: occlusion's tokens and strongest words, the classifier's numbers", async () => {
+    const text = 'Not bad at all, I loved it!';
+    const byGradient = (await answer({ text, explain: 'gradient' })).results[0];
+    const byOcclusion = (await answer({ text, explain: 'occlusion' })).results[0];
+    expect((await answer({ text, explain: true })).results[0]).toEqual(byOcclusion);
+    expect(byGradient).toEqual(reference.classify([text], { explain: 'gradient' })[0]);
+    expect(byGradient.tokens!.map(({ token, start, end }) => ({ token, start, end }))).toEqual(
+      byOcclusion.tokens!.map(({ token, start, end }) => ({ token, start, end })),
+    );
+    expect(byGradient.score).toBeCloseTo(byOcclusion.score, 6);
+    // The two words that moved the score most, found both ways, each pushing the same way both ways.
+    const strongestTwo = (tokens: Result['tokens']) =>
+      [...tokens!]
+        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+        .slice(0, 2)
+        .map((t) => `${t.token} ${t.contribution > 0 ? 'for' : 'against'}`)
+        .sort();
+    expect(strongestTwo(byOcclusion.tokens)).toEqual(['bad against', 'loved for']);
+    expect(strongestTwo(byGradient.tokens)).toEqual(['bad against', 'loved for']);
+  });
+
   it('gives text without any word the model answer for no evidence, with no tokens', async () => {
-    const result = (await answer({ text: '!!! ???', explain: true })).results[0];
-    expect(result.tokens).toEqual([]);
-    expect(result).toEqual(reference.classify(['!!! ???'], { explain: true })[0]);
+    for (const explain of ['occlusion', 'gradient'] as const) {
+      const result = (await answer({ text: '!!! ???', explain })).results[0];
+      expect(result.tokens).toEqual([]);
+      expect(result).toEqual(reference.classify(['!!! ???'], { explain })[0]);
+    }
   });
 
   it('answers as the OpenAPI document says', async () => {
-    const response = await classify({ texts: [POSITIVE, NEGATIVE], explain: true, top_k: 1 });
-    const body = await response.json();
-    expect(answerValidator(document, 'POST', '/v1/classify', 200).parse(body)).toEqual(body);
+    for (const explain of [true, 'gradient']) {
+      const response = await classify({ texts: [POSITIVE, NEGATIVE], explain, top_k: 1 });
+      const body = await response.json();
+      expect(answerValidator(document, 'POST', '/v1/classify', 200).parse(body)).toEqual(body);
+    }
   });
 });
 

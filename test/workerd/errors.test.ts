@@ -40,7 +40,8 @@ describe('POST /v1/classify rejects bad requests before touching the model', () 
     [{ text: 'a', top_k: 0 }, 'top_k: Too small: expected number to be >=1'],
     [{ text: 'a', top_k: 1.5 }, 'top_k: Invalid input: expected int, received number'],
     [{ text: 'a', threshold: 1.5 }, 'threshold: Too big: expected number to be <=1'],
-    [{ text: 'a', explain: 'yes' }, 'explain: Invalid input: expected boolean, received string'],
+    [{ text: 'a', explain: 'yes' }, 'explain: Invalid input: expected true, false, "occlusion" or "gradient"'],
+    [{ text: 'a', explain: 'Gradient' }, 'explain: Invalid input: expected true, false, "occlusion" or "gradient"'],
     [{ text: 'a', topK: 1 }, 'topK: unknown field; known: text or texts, top_k, threshold, explain'],
   ])('answers 400 invalid_request naming the field for %j', async (body, message) => {
     expect(await errorOf(await classify(body))).toEqual({ status: 400, code: 'invalid_request', message });

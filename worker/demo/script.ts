@@ -66,9 +66,9 @@ export const DEMO_SCRIPT = `'use strict';
   // Only the latest submission's answers are shown.
   let latest = 0;
 
-  // The label first, then the words: an explanation costs as many passes as the text has tokens,
-  // more CPU than Workers' free plan gives a long text, and the label must not wait for it or
-  // fail with it.
+  // The label first, then the words, by gradient (~4 passes whatever the length; occlusion's pass
+  // per token is more CPU than Workers' free plan gives a long text): the label must not wait for
+  // the explanation or fail with it.
   async function classify(event) {
     event.preventDefault();
     byId('error').hidden = true;
@@ -82,7 +82,7 @@ export const DEMO_SCRIPT = `'use strict';
       return;
     }
     try {
-      const explained = (await call('/v1/classify', classifyRequest({ text, explain: true }))).results[0];
+      const explained = (await call('/v1/classify', classifyRequest({ text, explain: 'gradient' }))).results[0];
       if (turn === latest) renderTokens(text, explained.tokens);
     } catch (error) {
       if (turn === latest) showError(new Error('word highlights unavailable: ' + (error.message || error)));

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { registerGradients } from '../../shared/backend/start-wasm-backend';
 import type { LabelScore } from '../../shared/classifier';
 import type { AppEnv } from '../bindings';
 import { limitsFromEnv } from '../limits';
@@ -25,6 +26,8 @@ export function classifyRoute(loadModel: ModelLoader) {
   return new Hono<AppEnv>().post('/v1/classify', requireJson(), bodyLimit(), async (c) => {
     const request = parseClassifyRequest(await readJsonBody(c.req.raw), limitsFromEnv(c.env));
     const classifier = await loadModel(c.env);
+    // Serving starts without tfjs's gradients (~5 ms of a cold start); the first request that needs them registers them.
+    if (request.explain === 'gradient') await registerGradients();
     const results = classifier.classify(request.texts, { explain: request.explain });
     const answer: ClassifyResponse = {
       model: classifier.info.id,

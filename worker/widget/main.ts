@@ -55,7 +55,7 @@ function attach(field: Element, config: WidgetConfig): void {
     const text = field.value;
     if (!/\S/.test(text)) return view.clear();
     const request = (inFlight = new AbortController());
-    const ask = (explain: boolean, retries?: number) =>
+    const ask = (explain: WidgetConfig['explain'], retries?: number) =>
       classify(text, { endpoint: config.endpoint, explain, retries, timeoutMs: REQUEST_TIMEOUT_MS, signal: request.signal });
     try {
       let result;

@@ -1,5 +1,6 @@
 import type { ClassifyResult, TokenContribution } from '../../shared/client';
 import { widgetStyleSheet } from './style';
+import type { WidgetConfig } from './config';
 
 /** What one widget shows beside its field. */
 export interface WidgetView {
@@ -23,11 +24,11 @@ const DRIVERS_SHOWN = 3;
  *
  * @example
  * ```ts
- * const view = createView(document.querySelector('textarea#review')!, { explain: true });
- * view.showResult(text, await classify(text, { endpoint, explain: true }));
+ * const view = createView(document.querySelector('textarea#review')!, { explain: 'gradient' });
+ * view.showResult(text, await classify(text, { endpoint, explain: 'gradient' }));
  * ```
  */
-export function createView(field: Element, options: { explain: boolean }): WidgetView {
+export function createView(field: Element, options: Pick<WidgetConfig, 'explain'>): WidgetView {
   const host = document.createElement('div');
   host.setAttribute('data-bilstm-edge-widget', '');
   const root = host.attachShadow({ mode: 'open' });
