@@ -6,7 +6,8 @@
  *   (b) our model core on the core-op reference recurrence,
  *   (c) tfjs-layers' bidirectional(lstm) (stock wasm kernels plus our
  *       UnsortedSegmentSum, so that it can train);
- * then the worker through a real `wrangler dev`. Prints a table and writes
+ * then the bundled model's explanations by gradient and by occlusion, and
+ * the worker through a real `wrangler dev`. Prints a table and writes
  * bench/results/latest.json. A benchmark, not a test: nothing is asserted.
  *
  * Engines take turns run by run (in a rotating order), so that load from
@@ -26,7 +27,9 @@ import { initialWeights } from '../shared/model/weights';
 import { createRandom } from '../shared/random';
 import { writeFileAtomic } from '../training/io/atomic-write';
 import { benchEdge, formatEdge, type EdgeResult } from './edge';
+import { benchExplain } from './explain';
 import { coreEngine, layersEngine, type Batch, type BenchEngine, type EngineId } from './engines';
+import { review } from './review';
 import { summarize, type Summary } from './stats';
 
 const CONFIG = TUTORIAL_MODEL;
@@ -160,13 +163,6 @@ function parity(engines: BenchEngine[]): Record<string, number> {
   );
 }
 
-/** A 100-word review, all in ordinary vocabulary. */
-function review(words: number): string {
-  const vocabulary =
-    'the film was a wonderful story with great acting and a moving score but the plot felt slow in the middle and some scenes were dull'.split(' ');
-  return Array.from({ length: words }, (_, i) => vocabulary[(i * 7) % vocabulary.length]).join(' ');
-}
-
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 
 function printTable(results: Record<string, Record<EngineId, EngineResult>>, order: EngineId[]): void {
@@ -247,12 +243,23 @@ async function benchEngines(options: Options) {
       `of arithmetic that touches no memory (${(coldCaches.t1AfterPause.medianMs / coldCaches.t1.medianMs).toFixed(1)}×): what this host adds to every interleaved run`,
   );
 
+  // Ten times the warm-up, as at batch 1: tfjs's gradient code takes tens of runs to be compiled hot.
+  const explain = await benchExplain(options.runs, options.warmup * 10);
+  console.log(`\nexplain, the bundled model, one text (p50; occlusion ${Math.max(1, Math.round(options.runs / 5))} runs):`);
+  for (const [length, costs] of Object.entries(explain)) {
+    console.log(
+      `  ${length.padEnd(10)} classify ${fmt(costs.classify.medianMs)} ms, explained by gradient ${fmt(costs.gradient.medianMs)} ms ` +
+        `(${(costs.gradient.medianMs / costs.classify.medianMs).toFixed(1)}×), by occlusion ${fmt(costs.occlusion.medianMs)} ms (${(costs.occlusion.medianMs / costs.classify.medianMs).toFixed(0)}×)`,
+    );
+  }
+
   const train = results['train-b32-t100'];
   return {
     parity: agreement,
     rows: results,
     variableLength,
     coldCaches,
+    explain,
     secondsPerEpoch: {
       steps: EPOCH_STEPS,
       ...Object.fromEntries(order.map((id) => [id, { median: (train[id].medianMs * EPOCH_STEPS) / 1000, p90: (train[id].p90Ms * EPOCH_STEPS) / 1000 }])),
@@ -281,7 +288,7 @@ async function main(): Promise<void> {
     .option('--warmup <n>', 'untimed runs per engine before each row (ten times that at batch 1)', integer(0), 5)
     .option('--edge-requests <n>', 'timed requests to wrangler dev', integer(1), 200)
     .option('--threads <n>', `threads (1 to ${MAX_THREADS}) for the matrix products, the same for every engine, and for the kernel's two directions (2 at most)`, integer(1), Math.min(availableParallelism(), MAX_THREADS))
-    .option('--no-engines', 'skip the engines (their table, the back-to-back and cold-cache lines) and time only the worker: a minute or two, not eight')
+    .option('--no-engines', 'skip the engines (their table, the back-to-back, cold-cache and explain lines) and time only the worker: a minute or two, not eight')
     .option('--no-edge', 'skip the wrangler dev part')
     .parse()
     .opts<Options>();
