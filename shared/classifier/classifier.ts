@@ -80,14 +80,15 @@ export class Classifier {
    * label's score minus the score of the same text with that token deleted;
    * all occluded variants of a text run as one batch. By `'gradient'`, the
    * top label's score differentiated with respect to each token's embedding,
-   * dotted with it (`gradientTimesInput`).
+   * dotted with it (`gradientTimesInput`), every text of the call in one
+   * forward and one backward pass.
    *
    * Text with no token (empty, or only punctuation) runs as a fully masked
    * sequence: the model's answer for "no evidence", as Keras gives it.
    */
   classify(texts: readonly string[], options: ClassifyOptions = {}): Classification[] {
     const encoded = texts.map((text) => this.encode(text));
-    if (options.explain === 'gradient') return texts.map((text, row) => this.explainedByGradient(text, encoded[row]));
+    if (options.explain === 'gradient') return this.explainedByGradient(texts, encoded);
     const probabilities = this.probabilities(encoded);
     return texts.map((text, row) => {
       const scores = probabilities[row];
@@ -154,14 +155,11 @@ export class Classifier {
     return this.probabilities(variants).map((occluded) => top.score - occluded.find((s) => s.label === top.label)!.score);
   }
 
-  private explainedByGradient(text: string, ids: Int32Array): Classification {
-    if (ids.length === 0) {
-      const [scores] = this.probabilities([ids]);
-      return { label: scores[0].label, score: scores[0].score, scores, tokens: [] };
-    }
-    const { probabilities, contributions } = gradientTimesInput(this.config, this.weights, ids);
-    const scores = this.sortedScores(probabilities);
-    return { label: scores[0].label, score: scores[0].score, scores, tokens: withContributions(this.vectorizer.tokens(text), contributions) };
+  private explainedByGradient(texts: readonly string[], sequences: Int32Array[]): Classification[] {
+    return gradientTimesInput(this.config, this.weights, sequences).map(({ probabilities, contributions }, row) => {
+      const scores = this.sortedScores(probabilities);
+      return { label: scores[0].label, score: scores[0].score, scores, tokens: withContributions(this.vectorizer.tokens(texts[row]), contributions) };
+    });
   }
 }
 

@@ -14,49 +14,70 @@ export interface GradientAttribution {
 }
 
 /**
- * Gradient × input for one text: for each token, the gradient of the most
- * probable label's probability with respect to the token's embedding,
- * dotted with that embedding. It estimates, to first order, how much the
- * token moved the probability, and costs one forward and one backward pass,
- * about 4 predictions, where occlusion (deleting each token in turn) costs T
- * predictions of T − 1 tokens.
+ * Gradient × input for each of a batch of texts: for each token, the
+ * gradient of its text's most probable label's probability with respect to
+ * the token's embedding, dotted with that embedding. It estimates, to first
+ * order, how much the token moved the probability, and costs one forward
+ * and one backward pass, about 4 predictions, where occlusion (deleting
+ * each token in turn) costs T predictions of T − 1 tokens a text.
  *
- * It is computed on the first layer's projection x_t = e_t·W + b, which
- * serving looks up per token, and is exact there: ∂p/∂e_t · e_t =
- * ∂p/∂x_t · (x_t − b), since x_t − b = e_t·W.
+ * The texts run as one batch, padded to the longest and masked: a text's
+ * probability depends on its own tokens alone, so the gradient of the sum
+ * of the texts' probabilities gives each text's own. It is computed on the
+ * first layer's projection x_t = e_t·W + b, which serving looks up per
+ * token, and is exact there: ∂p/∂e_t · e_t = ∂p/∂x_t · (x_t − b), since
+ * x_t − b = e_t·W.
  *
- * @param ids one text's token ids, as the classifier encodes it
+ * @param sequences each text's token ids, as the classifier encodes them;
+ *   a model without masking needs them all of one length
  * @throws Error for a model that does not read token ids, or when tfjs-core's
  *   gradients are not registered (a backend started with `gradients: false`
  *   and no `registerGradients()` since)
  *
  * @example
- * gradientTimesInput(config, serving, Int32Array.of(11, 452, 17));
- * // { probabilities: Float32Array [0.93], label: 1, contributions: Float32Array [0.004, 0.181, -0.006] }
+ * gradientTimesInput(config, serving, [Int32Array.of(11, 452, 17)]);
+ * // [{ probabilities: Float32Array [0.93], label: 1, contributions: Float32Array [0.004, 0.181, -0.006] }]
  */
-export function gradientTimesInput(config: ModelConfig, serving: ServingWeights, ids: Int32Array): GradientAttribution {
+export function gradientTimesInput(config: ModelConfig, serving: ServingWeights, sequences: readonly Int32Array[]): GradientAttribution[] {
   if (!serving.projectionTable) throw new Error('gradientTimesInput: the model must read token ids');
+  const batch = sequences.length;
+  // A fully masked single step stands for a text without tokens, as in prediction.
+  const steps = Math.max(1, ...sequences.map((ids) => ids.length));
+  const padded = new Int32Array(batch * steps);
+  sequences.forEach((ids, row) => padded.set(ids, row * steps));
+  const units = config.output.units;
   let probabilities: Float32Array = new Float32Array(0);
-  let label = 0;
+  let labels: number[] = [];
   const contributions = tf.tidy(() => {
-    const first = firstLayerInput(config, serving, { tokens: tf.tensor2d(ids, [1, ids.length], 'int32') });
-    const topProbability = (x: tf.Tensor) => {
+    const first = firstLayerInput(config, serving, { tokens: tf.tensor2d(padded, [batch, steps], 'int32') });
+    const sumOfTopProbabilities = (x: tf.Tensor) => {
       const output = predictFrom(config, serving, { ...first, x: x as tf.Tensor3D });
       // Read inside the differentiated function: which label to explain depends on the answer.
       probabilities = output.dataSync() as Float32Array;
-      if (config.output.activation === 'sigmoid') {
-        label = probabilities[0] >= 0.5 ? 1 : 0;
-        return label === 1 ? output : tf.sub(1, output);
-      }
-      label = probabilities.indexOf(Math.max(...probabilities));
-      return tf.slice(output, [0, label], [1, 1]);
+      labels = sequences.map((_, row) => topLabel(config, probabilities.subarray(row * units, (row + 1) * units)));
+      // A sigmoid's other label has probability 1 − p: its gradient is −∂p.
+      const weights =
+        config.output.activation === 'sigmoid'
+          ? Float32Array.from(labels, (label) => (label === 1 ? 1 : -1))
+          : Float32Array.from({ length: batch * units }, (_, k) => (labels[Math.floor(k / units)] === k % units ? 1 : 0));
+      return tf.sum(tf.mul(output, tf.tensor2d(weights, [batch, units])));
     };
-    const gradient = gradientOrExplain(() => tf.grad(topProbability)(first.x));
-    return tf.sum(tf.mul(gradient, tf.sub(first.x, serving.recurrentLayers[0].bias)), [1, 2]);
+    const gradient = gradientOrExplain(() => tf.grad(sumOfTopProbabilities)(first.x));
+    return tf.sum(tf.mul(gradient, tf.sub(first.x, serving.recurrentLayers[0].bias)), 2); // [T, B]
   });
   const values = contributions.dataSync() as Float32Array;
   contributions.dispose();
-  return { probabilities, label, contributions: values };
+  return sequences.map((ids, row) => ({
+    probabilities: probabilities.slice(row * units, (row + 1) * units),
+    label: labels[row],
+    contributions: Float32Array.from(ids, (_, t) => values[t * batch + row]),
+  }));
+}
+
+/** The most probable label's index: for a sigmoid output, 1 when p ≥ 0.5, as the classifier's sort puts it first. */
+function topLabel(config: ModelConfig, probabilities: Float32Array): number {
+  if (config.output.activation === 'sigmoid') return probabilities[0] >= 0.5 ? 1 : 0;
+  return probabilities.indexOf(Math.max(...probabilities));
 }
 
 function gradientOrExplain(compute: () => tf.Tensor): tf.Tensor {

@@ -80,7 +80,7 @@ describe.each(['kernel', 'reference'] as const)('gradient × input on the %s eng
       const values = weightsFor(config, bias);
       const serving = ServingWeights.pack(config, createModelWeights(config, values));
       const before = tf.memory().numTensors;
-      const ours = gradientTimesInput(config, serving, IDS);
+      const [ours] = gradientTimesInput(config, serving, [IDS]);
       expect(tf.memory().numTensors).toBe(before);
       serving.dispose();
 
@@ -94,9 +94,28 @@ describe.each(['kernel', 'reference'] as const)('gradient × input on the %s eng
   }
 });
 
+it('gives each text of a batch what it gets alone: padding and the other texts change nothing', () => {
+  const config = model({ activation: 'softmax', units: 3, perTimestep: false });
+  // With this bias, labels 0 and 1 each win for some of these texts (their logits 1e-4 to 3e-2 apart).
+  const serving = ServingWeights.pack(config, createModelWeights(config, weightsFor(config, 0.003)));
+  const texts = [IDS, IDS.subarray(0, 3), new Int32Array(0), Int32Array.of(30, 2, 2, 7, 39, 1)];
+  const batch = gradientTimesInput(config, serving, texts);
+  expect(batch).toHaveLength(texts.length);
+  texts.forEach((ids, row) => {
+    const [alone] = gradientTimesInput(config, serving, [ids]);
+    expect(batch[row].label).toBe(alone.label);
+    expect(batch[row].contributions).toHaveLength(ids.length);
+    expect(maxAbsDifference(batch[row].probabilities, alone.probabilities)).toBeLessThan(1e-6);
+    if (ids.length > 0) expect(maxAbsDifference(batch[row].contributions, alone.contributions)).toBeLessThan(1e-6);
+  });
+  // Not all one label, or the row-by-row choice of what to explain would go untested.
+  expect(new Set(batch.map((b) => b.label)).size).toBeGreaterThan(1);
+  serving.dispose();
+});
+
 it('refuses a model that reads features, which has no tokens to credit', () => {
   const config: ModelConfig = { ...model({ activation: 'sigmoid', units: 1, perTimestep: false }), input: { kind: 'features', size: 3 } };
   const serving = ServingWeights.pack(config, createModelWeights(config, randomWeights(config, 1)));
-  expect(() => gradientTimesInput(config, serving, IDS)).toThrow('gradientTimesInput: the model must read token ids');
+  expect(() => gradientTimesInput(config, serving, [IDS])).toThrow('gradientTimesInput: the model must read token ids');
   serving.dispose();
 });

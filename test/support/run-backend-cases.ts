@@ -20,7 +20,7 @@ function explainByGradientError(): string | null {
   };
   const serving = ServingWeights.pack(config, createModelWeights(config, initialWeights(config, 1)));
   try {
-    gradientTimesInput(config, serving, Int32Array.of(1, 2, 3));
+    gradientTimesInput(config, serving, [Int32Array.of(1, 2, 3)]);
     return null;
   } catch (error) {
     return (error as Error).message;
