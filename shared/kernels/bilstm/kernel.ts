@@ -276,7 +276,7 @@ export class BilstmKernel {
    */
   forward(shape: RecurrenceShape, inputs: ForwardInputs, into?: Float32Array): Float32Array {
     assertForward(shape, inputs);
-    return this.runForward(shape, inputs, null, into);
+    return this.runForward(shape, inputs, false, into).states;
   }
 
   /** The states (as {@link forward}), and the history its backward pass needs. */
@@ -286,18 +286,10 @@ export class BilstmKernel {
     into?: Float32Array,
   ): { states: Float32Array; history: RecordedHistory } {
     assertForward(shape, inputs);
-    const history = this.allocate(this.wasm.historyFloats(shape.steps, shape.batch, shape.units) * 4, shape);
-    this.holdings.histories.add(history);
-    let states: Float32Array;
-    try {
-      states = this.runForward(shape, inputs, history, into);
-    } catch (error) {
-      this.free(history);
-      throw error;
-    }
+    const { states, history } = this.runForward(shape, inputs, true, into);
     const handle: RecordedHistory = { shape: { ...shape } };
-    this.histories.set(handle, history);
-    this.unreleased?.register(handle, history, handle);
+    this.histories.set(handle, history!);
+    this.unreleased?.register(handle, history!, handle);
     return { states, history: handle };
   }
 
@@ -408,36 +400,49 @@ export class BilstmKernel {
   }
 
   /**
-   * Runs a forward pass whose sizes were checked, recording its history in
-   * `history` or keeping none; returns the states.
+   * Runs a forward pass whose sizes were checked, recording its history
+   * (in a new allocation, returned) when `record`; returns the states.
    */
-  private runForward(shape: RecurrenceShape, inputs: ForwardInputs, history: Allocation | null, into: Float32Array | undefined): Float32Array {
+  private runForward(
+    shape: RecurrenceShape,
+    inputs: ForwardInputs,
+    record: boolean,
+    into: Float32Array | undefined,
+  ): { states: Float32Array; history: Allocation | null } {
     const { steps, batch, units } = shape;
     const statesLength = steps * batch * 2 * units;
     if (into) assertLength('states', into, statesLength);
     const tiles = inputs.tiles && this.heldTiles(inputs.tiles, units);
+    // Addresses first: allocating the history or planning may grow the heap, which detaches the views of an unshared memory.
     const at = { recurrent: this.addressOf(inputs.recurrent), projected: this.addressOf(inputs.projected), states: this.addressOf(into) };
-    const planAt = this.plan(shape, (base) =>
-      this.wasm.planForward(
-        steps,
-        batch,
-        units,
-        history ? 1 : 0,
-        base,
-        history?.start ?? 0,
-        at.recurrent,
-        at.projected,
-        at.states,
-        tiles?.allocation.start ?? 0,
-        tiles?.packed ? 1 : 0,
-      ),
-    );
-    if (!tiles?.packed) this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
-    this.copyIn(at.projected, this.wasm.projectedOffset(), inputs.projected);
-    if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
-    this.runPass({ kind: 'forward', ...shape, masked: Boolean(inputs.mask), planAt });
+    const history = record ? this.allocate(this.wasm.historyFloats(steps, batch, units) * 4, shape) : null;
+    if (history) this.holdings.histories.add(history);
+    try {
+      const planAt = this.plan(shape, (base) =>
+        this.wasm.planForward(
+          steps,
+          batch,
+          units,
+          history ? 1 : 0,
+          base,
+          history?.start ?? 0,
+          at.recurrent,
+          at.projected,
+          at.states,
+          tiles?.allocation.start ?? 0,
+          tiles?.packed ? 1 : 0,
+        ),
+      );
+      if (!tiles?.packed) this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
+      this.copyIn(at.projected, this.wasm.projectedOffset(), inputs.projected);
+      if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
+      this.runPass({ kind: 'forward', ...shape, masked: Boolean(inputs.mask), planAt });
+    } catch (error) {
+      if (history) this.free(history);
+      throw error;
+    }
     if (tiles) tiles.packed = true;
-    return this.copyOut(at.states, this.wasm.statesOffset(), statesLength, into);
+    return { states: this.copyOut(at.states, this.wasm.statesOffset(), statesLength, into), history };
   }
 
   /** The kernel's record of `tiles`, which must be unreleased and of H = `units`. */
