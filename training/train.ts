@@ -15,6 +15,7 @@ import { startNodeBilstmKernel } from '../shared/kernels/bilstm/node';
 import { setRecurrenceEngine, type RecurrenceEngine } from '../shared/model/ops/recurrence-engine';
 import type { ModelConfig } from '../shared/model/config';
 import { countParameters } from '../shared/model/parameters';
+import { ServingWeights } from '../shared/model/serving-weights';
 import { createModelWeights, initialWeights } from '../shared/model/weights';
 import type { LoadDatasetOptions } from './data/load-dataset';
 import { replaceArtifactDir, writeFileAtomic } from './io/atomic-write';
@@ -26,6 +27,7 @@ import type { TrainingRecipe } from './presets';
 import { confusionMatrix } from './report/metrics';
 import { learningCurveSvg } from './report/learning-curve-svg';
 import { testReportMarkdown } from './report/test-report';
+import { wordInfluence, type WordInfluence } from './report/word-influence';
 import { cumulativeSumData, printCumulativeSumExamples } from './tasks/cumulative-sum';
 import type { PreparedData } from './tasks/prepared-data';
 import { prepareTextData } from './tasks/text-classification';
@@ -60,7 +62,7 @@ export interface TrainingRun {
 
 export interface TrainingOutcome {
   fit: FitResult;
-  test?: { float: Evaluation; quantized: Evaluation };
+  test?: { float: Evaluation; quantized: Evaluation; influence?: WordInfluence };
   artifactDir: string;
 }
 
@@ -129,13 +131,35 @@ export async function train(run: TrainingRun): Promise<TrainingOutcome> {
   });
 
   // The test split is scored once, at the end, and never used to pick anything.
+  const served = data.test && (await decodeArtifact(artifact.modelJson, artifact.weightsBin)).tensors;
   const test = data.test && {
     float: scoreWeights(model, result.weights, data.test),
-    quantized: scoreWeights(model, (await decodeArtifact(artifact.modelJson, artifact.weightsBin)).tensors, data.test),
+    quantized: scoreWeights(model, served!, data.test),
+    influence: testInfluence(run, data, served!),
   };
   await writeOutputs(run, data, result, artifact, test);
   if (run.task === 'cumsum') printCumulativeSumExamples(model, result.weights, data.test ?? data.validation, run.log);
   return { fit: result, test, artifactDir };
+}
+
+/**
+ * Test examples explained for the report's words that drove the answers:
+ * enough for a word to recur (IMDB's test lines alternate labels, so the
+ * first 2,000 are balanced), ~5–10 s for the tutorial model.
+ */
+const INFLUENCE_EXAMPLES = 2000;
+
+/** For a text classifier, the words that drove its answers on the test split, with the weights as served. */
+function testInfluence(run: TrainingRun, data: PreparedData, served: NamedTensor[]): WordInfluence | undefined {
+  const { model, test, vectorizer } = data;
+  if (!test || !vectorizer || model.input.kind !== 'tokens' || model.output.perTimestep) return undefined;
+  run.log(`explaining ${Math.min(INFLUENCE_EXAMPLES, test.count).toLocaleString('en')} test examples by gradient…`);
+  const serving = ServingWeights.fromTensors(model, served);
+  try {
+    return wordInfluence(model, serving, test, vectorizer.vocabulary, data.labels.length, { examples: INFLUENCE_EXAMPLES });
+  } finally {
+    serving.dispose();
+  }
 }
 
 function scoreWeights(model: ModelConfig, tensors: NamedTensor[], data: EncodedData): Evaluation {
@@ -185,6 +209,7 @@ async function writeOutputs(
       confusion: confusionMatrix(predictedIds(test.quantized), test.quantized.labels, data.labels.length),
       quantization: run.recipe.quantization,
       examples: test.quantized.labels.length,
+      influence: test.influence,
     });
     await writeFileAtomic(join(run.out, 'test-report.md'), report);
     run.log(

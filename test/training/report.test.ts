@@ -469,5 +469,35 @@ describe('testReportMarkdown', () => {
     expect(() => testReportMarkdown({ ...input, confusion: [[1, 2]] })).toThrow(/2 × 2/);
     const multiclass: MulticlassMetrics = { kind: 'multiclass', accuracy: 1, macroF1: 1, perClass: [], loss: 0 };
     expect(() => testReportMarkdown({ ...input, quantized: multiclass })).toThrow(/binary but the quantized ones multiclass/);
+    const influence = { words: [[]], examples: 2000, minOccurrences: 10 };
+    expect(() => testReportMarkdown({ ...input, influence })).toThrow(/the words that drove the answers cover 1 labels but there are 2/);
+  });
+
+  it('lists the words that drove the answers under each label, signed, with their occurrences, escaped', () => {
+    const markdown = testReportMarkdown({
+      labels: ['neg', 'pos'],
+      float: binary(0.83, 0.83, 0.91, 0.38),
+      quantized: binary(0.83, 0.83, 0.91, 0.38),
+      confusion,
+      quantization: 'uint8',
+      examples: 25_000,
+      influence: {
+        words: [
+          [
+            { word: '410', contribution: 0.1061, occurrences: 13 },
+            { word: 'dull', contribution: 0.0714, occurrences: 1_051 },
+          ],
+          [],
+        ],
+        examples: 2000,
+        minOccurrences: 10,
+      },
+    });
+    const rows = markdown.split('\n');
+    expect(rows).toContain('## Words that drove the answers');
+    expect(markdown).toContain('The first 2,000 test examples explained by gradient × input');
+    expect(markdown).toContain('among words seen at least 10 times in those examples');
+    expect(rows).toContain('| neg | 410 +0.106 (13), dull +0.071 (1,051) |');
+    expect(rows).toContain('| pos | none seen often enough |');
   });
 });

@@ -17,7 +17,7 @@ import { loadCheckpoint } from '../../training/loop/checkpoint';
 import { evaluate } from '../../training/loop/evaluate';
 import type { EpochRecord } from '../../training/loop/fit';
 import { train, type TrainingOutcome } from '../../training/train';
-import { syntheticTexts, tinyRun, writeCsv, writeJsonl, type LabelledText } from './fixtures';
+import { CLASS_WORDS, syntheticTexts, tinyRun, writeCsv, writeJsonl, type LabelledText } from './fixtures';
 
 /**
  * The whole pipeline, in process, on tiny models and synthetic data sets
@@ -44,6 +44,24 @@ function tableRow(markdown: string, name: string, section = '# Test report'): nu
   const line = lines.slice(lines.findIndex((l) => l.startsWith(section))).find((l) => l.startsWith(`| ${name} |`));
   if (!line) throw new Error(`no row "${name}" in:\n${markdown}`);
   return line.split('|').slice(2, -1).map((cell) => Number(cell.trim().replaceAll(',', '')));
+}
+
+/** The words the test report lists under `label` as having driven the answers, from the most pushing on. */
+function influentialWords(markdown: string, label: string): string[] {
+  const lines = markdown.split('\n');
+  const row = lines.slice(lines.indexOf('## Words that drove the answers')).find((line) => line.startsWith(`| ${label} |`));
+  if (!row) throw new Error(`no words listed for "${label}" in:\n${markdown}`);
+  return row.split('|')[2].split(',').map((entry) => entry.trim().split(' ')[0]);
+}
+
+/** Each label's words that drove the answers hold at least 4 of its class words, and none of another's. */
+function expectClassWordsListed(report: string, labels: readonly string[]): void {
+  for (const label of labels) {
+    const listed = influentialWords(report, label);
+    expect(listed.filter((word) => CLASS_WORDS[label].includes(word)).length, `${label}: ${listed}`).toBeGreaterThanOrEqual(4);
+    const others = labels.filter((other) => other !== label).flatMap((other) => CLASS_WORDS[other]);
+    expect(listed.filter((word) => others.includes(word)), label).toEqual([]);
+  }
 }
 
 /** The probability each text gets for each label from the served artifact, via the worker's Classifier. */
@@ -108,6 +126,10 @@ describe('a binary run on JSONL files with string labels', () => {
       testTexts.filter((e, i) => e.label === truth && (served[i][1] > 0.5 ? 1 : 0) === predicted).length;
     expect(tableRow(report, 'neg', '## Confusion matrix')).toEqual([count('neg', 0), count('neg', 1)]);
     expect(tableRow(report, 'pos', '## Confusion matrix')).toEqual([count('pos', 0), count('pos', 1)]);
+
+    // The words that drove the answers: the words that decide each class among them (the tiny model
+    // also leans on a few filler words it met by chance), and never those of the other class.
+    expectClassWordsListed(report, ['neg', 'pos']);
   });
 
   it("gives, through the worker's Classifier, the training-side probabilities of the quantized weights to 1e-6", async () => {
@@ -199,6 +221,7 @@ it('trains a multi-class model from CSV with named columns, reporting macro-F1 a
   const confusion = modelJson.labels.map((label) => tableRow(report, label, '## Confusion matrix'));
   expect(confusion.flat().reduce((a, b) => a + b)).toBe(150);
   expect(confusion[0][0] + confusion[1][1] + confusion[2][2]).toBe(Math.round(metrics.test.quantized.accuracy * 150));
+  expectClassWordsListed(report, classes);
 
   const served = await classifierProbabilities(join(out, 'model'), testTexts.map((e) => e.text));
   const trainingSide = outcome.test!.quantized.probabilities;

@@ -23,8 +23,13 @@ export interface Batch {
   lengths: number[];
 }
 
-/** Number of real tokens in a row of ids: padding only ever follows them. */
-function realLength(ids: Int32Array | Float32Array, offset: number, steps: number): number {
+/**
+ * Number of real tokens in a row of ids: padding only ever follows them.
+ *
+ * @example
+ * realLength(Int32Array.of(7, 3, 0, 0, 5, 9, 0), 0, 4); // 2: row 0 is [7, 3, 0, 0]
+ */
+export function realLength(ids: Int32Array | Float32Array, offset: number, steps: number): number {
   let length = steps;
   while (length > 0 && ids[offset + length - 1] === 0) length--;
   return length;

@@ -1,4 +1,5 @@
 import type { Metrics } from './types';
+import type { InfluentialWord, WordInfluence } from './word-influence';
 
 export interface TestReportInput {
   /** Label names by class id. */
@@ -13,6 +14,8 @@ export interface TestReportInput {
   quantization: string;
   /** How many test examples were scored. */
   examples: number;
+  /** For a text classifier: the words that drove its answers (see `wordInfluence`). */
+  influence?: WordInfluence;
 }
 
 interface MetricRow {
@@ -85,7 +88,22 @@ export function testReportMarkdown(input: TestReportInput): string {
     ...confusion.map((row, actual) => `| ${escapeMarkdown(labels[actual])} | ${row.map(formatCount).join(' | ')} |`),
     '',
   );
+  if (input.influence) lines.push(...influenceSection(labels, input.influence), '');
   return lines.join('\n');
+}
+
+function influenceSection(labels: string[], { words, examples, minOccurrences }: WordInfluence): string[] {
+  const word = ({ word, contribution, occurrences }: InfluentialWord) =>
+    `${escapeMarkdown(word)} ${contribution >= 0 ? '+' : ''}${contribution.toFixed(3)} (${formatCount(occurrences)})`;
+  return [
+    '## Words that drove the answers',
+    '',
+    `The first ${formatCount(examples)} test examples explained by gradient × input, with the weights as served. For each label, the words that pushed the examples the model gave that label towards it the most: the mean contribution of an occurrence to the label's log-odds, and in brackets the occurrences, among words seen at least ${minOccurrences} times in those examples.`,
+    '',
+    '| label | words |',
+    '| --- | --- |',
+    ...labels.map((label, id) => `| ${escapeMarkdown(label)} | ${words[id].length ? words[id].map(word).join(', ') : 'none seen often enough'} |`),
+  ];
 }
 
 function metricRows(labels: string[], metrics: Metrics): MetricRow[] {
@@ -102,7 +120,8 @@ function metricRows(labels: string[], metrics: Metrics): MetricRow[] {
   return [accuracy, { name: 'macro-F1', pick: (m) => (m.kind === 'multiclass' ? m.macroF1 : Number.NaN) }, loss];
 }
 
-function assertConsistent({ labels, float, quantized, confusion, examples }: TestReportInput): void {
+function assertConsistent(input: TestReportInput): void {
+  const { labels, float, quantized, confusion, examples } = input;
   const fail = (message: string): never => {
     throw new RangeError(`testReportMarkdown: ${message}`);
   };
@@ -127,6 +146,9 @@ function assertConsistent({ labels, float, quantized, confusion, examples }: Tes
     return sum + count;
   }, 0);
   if (counted !== examples) fail(`the confusion matrix counts ${counted} examples, not ${examples}`);
+  if (input.influence && input.influence.words.length !== labels.length) {
+    fail(`the words that drove the answers cover ${input.influence.words.length} labels but there are ${labels.length}`);
+  }
 }
 
 function formatScore(value: number): string {
