@@ -49,7 +49,7 @@ export interface WordInfluenceOptions {
  *
  * @param data token ids [N, T], 0 for padding, as training encodes a split
  * @param vocabulary the words by id, as the model's vectorizer has them
- * @returns by label id, the `top` words from the most pushing on
+ * @returns by label id, the `top` words from the most pushing on, and what they were found on
  *
  * @example
  * wordInfluence(config, serving, data.test, vectorizer.vocabulary, 2, { examples: 2000 }).words; // the bundled model, IMDB's test split
