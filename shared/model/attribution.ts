@@ -35,8 +35,9 @@ export interface GradientAttribution {
  *   and no `registerGradients()` since)
  *
  * @example
- * gradientTimesInput(config, serving, [Int32Array.of(11, 452, 17)]);
- * // [{ probabilities: Float32Array [0.93], label: 1, contributions: Float32Array [0.004, 0.181, -0.006] }]
+ * gradientTimesInput(config, serving, [vectorizer.encode('Not bad at all, I loved it!')]); // the bundled model
+ * // [{ probabilities: Float32Array [0.6032], label: 1,
+ * //    contributions: Float32Array [-0.141, -0.363, 0.037, 0.064, 0.015, 0.318, 0.072] }]
  */
 export function gradientTimesInput(config: ModelConfig, serving: ServingWeights, sequences: readonly Int32Array[]): GradientAttribution[] {
   if (!serving.projectionTable) throw new Error('gradientTimesInput: the model must read token ids');
@@ -62,7 +63,7 @@ export function gradientTimesInput(config: ModelConfig, serving: ServingWeights,
           : Float32Array.from({ length: batch * units }, (_, k) => (labels[Math.floor(k / units)] === k % units ? 1 : 0));
       return tf.sum(tf.mul(output, tf.tensor2d(weights, [batch, units])));
     };
-    const gradient = gradientOrExplain(() => tf.grad(sumOfTopProbabilities)(first.x));
+    const gradient = withRegisteredGradients(() => tf.grad(sumOfTopProbabilities)(first.x));
     return tf.sum(tf.mul(gradient, tf.sub(first.x, serving.recurrentLayers[0].bias)), 2); // [T, B]
   });
   const values = contributions.dataSync() as Float32Array;
@@ -80,7 +81,8 @@ function topLabel(config: ModelConfig, probabilities: Float32Array): number {
   return probabilities.indexOf(Math.max(...probabilities));
 }
 
-function gradientOrExplain(compute: () => tf.Tensor): tf.Tensor {
+/** Runs `compute`, turning tfjs's error for a gradient it has no function for into one that says what to do. */
+function withRegisteredGradients(compute: () => tf.Tensor): tf.Tensor {
   try {
     return compute();
   } catch (error) {
