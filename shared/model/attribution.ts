@@ -35,7 +35,8 @@ export interface GradientAttribution {
  *   and no `registerGradients()` since)
  *
  * @example
- * gradientTimesInput(config, serving, [vectorizer.encode('Not bad at all, I loved it!')]); // the bundled model
+ * const ids = vectorizer.encode('Not bad at all, I loved it!').filter((id) => id !== 0); // its 7 tokens, unpadded
+ * gradientTimesInput(config, serving, [ids]); // the bundled model
  * // [{ probabilities: Float32Array [0.6032], label: 1,
  * //    contributions: Float32Array [-0.141, -0.363, 0.037, 0.064, 0.015, 0.318, 0.072] }]
  */
