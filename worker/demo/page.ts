@@ -27,7 +27,7 @@ export const DEMO_PAGE = `<!doctype html>
 <div class="bar" aria-hidden="true"><div id="bar-fill"></div></div>
 <ul id="scores"></ul>
 <h2>Which words drove it</h2>
-<p class="muted">Green pushed towards <span id="legend-label"></span>, red away from it; hover a word for its effect.</p>
+<p class="muted">Green pushed towards <span id="legend-label"></span>, red away from it, by gradient × input; hover a word for its effect on the score.</p>
 <p id="tokens"></p>
 </section>
 <footer class="muted">API: <code>POST /v1/classify</code>, <code>GET /v1/model</code>. <a href="/openapi.json">OpenAPI document</a>.</footer>
