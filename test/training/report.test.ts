@@ -384,6 +384,15 @@ describe('testReportMarkdown', () => {
     [10_612, 1_888],
     [2_345, 10_155],
   ];
+  /** A binary report whose float and quantized scores are the same. */
+  const sameScores = {
+    labels: ['neg', 'pos'],
+    float: binary(0.83, 0.83, 0.91, 0.38),
+    quantized: binary(0.83, 0.83, 0.91, 0.38),
+    confusion,
+    quantization: 'uint8',
+    examples: 25_000,
+  };
 
   /** Splits a Markdown table row into cells, honouring `\|`. */
   const cells = (row: string) =>
@@ -456,14 +465,7 @@ describe('testReportMarkdown', () => {
   });
 
   it('rejects inputs that do not belong together', () => {
-    const input = {
-      labels: ['neg', 'pos'],
-      float: binary(0.83, 0.83, 0.91, 0.38),
-      quantized: binary(0.83, 0.83, 0.91, 0.38),
-      confusion,
-      quantization: 'uint8',
-      examples: 25_000,
-    };
+    const input = sameScores;
     expect(() => testReportMarkdown({ ...input, examples: 24_999 })).toThrow(/counts 25000 examples, not 24999/);
     expect(() => testReportMarkdown({ ...input, labels: ['a', 'b', 'c'] })).toThrow(/exactly two labels/);
     expect(() => testReportMarkdown({ ...input, confusion: [[1, 2]] })).toThrow(/2 × 2/);
@@ -475,12 +477,7 @@ describe('testReportMarkdown', () => {
 
   it('lists the words that drove the answers under each label, signed, with their occurrences, escaped', () => {
     const markdown = testReportMarkdown({
-      labels: ['neg', 'pos'],
-      float: binary(0.83, 0.83, 0.91, 0.38),
-      quantized: binary(0.83, 0.83, 0.91, 0.38),
-      confusion,
-      quantization: 'uint8',
-      examples: 25_000,
+      ...sameScores,
       influence: {
         words: [
           [
