@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeArtifact, type ArtifactModelJson } from '../artifact';
 import { gradientTimesInput } from '../model/attribution';
 import { parseModelConfig, type ModelConfig } from '../model/config';
-import { predict } from '../model/forward';
+import { paddedTokens, predict } from '../model/forward';
 import { ServingWeights } from '../model/serving-weights';
 import { TextVectorizer, type TokenSpan } from '../text';
 import type { Classification, ClassifyOptions, LabelScore, ModelInfo, TokenContribution } from './types';
@@ -119,12 +119,8 @@ export class Classifier {
 
   /** Sorted label scores for each id sequence, from one batched forward pass. */
   private probabilities(sequences: Int32Array[]): LabelScore[][] {
-    // A fully masked single step stands for a text without tokens.
-    const steps = Math.max(1, ...sequences.map((ids) => ids.length));
-    const batch = new Int32Array(sequences.length * steps);
-    sequences.forEach((ids, row) => batch.set(ids, row * steps));
     // Read outside tf.tidy, which walks a returned typed array value by value (~0.7 µs each).
-    const probabilities = tf.tidy(() => predict(this.config, this.weights, { tokens: tf.tensor2d(batch, [sequences.length, steps], 'int32') }));
+    const probabilities = tf.tidy(() => predict(this.config, this.weights, { tokens: paddedTokens(sequences) }));
     const output = probabilities.dataSync() as Float32Array;
     probabilities.dispose();
     const units = this.config.output.units;

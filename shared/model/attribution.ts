@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { firstLayerInput, predictFrom } from './forward';
+import { firstLayerInput, paddedTokens, predictFrom } from './forward';
 import type { ServingWeights } from './serving-weights';
 
 /** One text's prediction with each token's part in it, from {@link gradientTimesInput}. */
@@ -43,15 +43,11 @@ export interface GradientAttribution {
 export function gradientTimesInput(config: ModelConfig, serving: ServingWeights, sequences: readonly Int32Array[]): GradientAttribution[] {
   if (!serving.projectionTable) throw new Error('gradientTimesInput: the model must read token ids');
   const batch = sequences.length;
-  // A fully masked single step stands for a text without tokens, as in prediction.
-  const steps = Math.max(1, ...sequences.map((ids) => ids.length));
-  const padded = new Int32Array(batch * steps);
-  sequences.forEach((ids, row) => padded.set(ids, row * steps));
   const units = config.output.units;
   let probabilities: Float32Array = new Float32Array(0);
   let labels: number[] = [];
   const contributions = tf.tidy(() => {
-    const first = firstLayerInput(config, serving, { tokens: tf.tensor2d(padded, [batch, steps], 'int32') });
+    const first = firstLayerInput(config, serving, { tokens: paddedTokens(sequences) });
     const sumOfTopProbabilities = (x: tf.Tensor) => {
       const output = predictFrom(config, serving, { ...first, x: x as tf.Tensor3D });
       // Read inside the differentiated function: which label to explain depends on the answer.

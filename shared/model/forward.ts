@@ -31,6 +31,22 @@ function maybeDropout<T extends tf.Tensor>(x: T, options: ForwardOptions, salt: 
   return dropout && dropout.rate > 0 ? (tf.dropout(x, dropout.rate, undefined, dropout.seed * 31 + salt) as T) : x;
 }
 
+/**
+ * Token id sequences of any lengths as one batch [B, T], padded with 0 to
+ * the longest: with masking, each row is computed at its real length. At
+ * least one step: a text without tokens runs as a fully masked one, the
+ * model's answer for "no evidence".
+ *
+ * @example
+ * paddedTokens([Int32Array.of(5, 9, 2), Int32Array.of(7)]); // int32 [[5, 9, 2], [7, 0, 0]]
+ */
+export function paddedTokens(sequences: readonly Int32Array[]): tf.Tensor2D {
+  const steps = Math.max(1, ...sequences.map((ids) => ids.length));
+  const batch = new Int32Array(sequences.length * steps);
+  sequences.forEach((ids, row) => batch.set(ids, row * steps));
+  return tf.tensor2d(batch, [sequences.length, steps], 'int32');
+}
+
 /** Token ids [B, T] (row-major) as [T, B], the recurrence's time-major order. */
 function timeMajorIds(ids: Int32Array, batch: number, steps: number): Int32Array {
   if (batch === 1) return ids;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../shared/backend/node';
 import { TUTORIAL_MODEL, type MergeMode, type ModelConfig } from '../../shared/model/config';
-import { forward, predict, type ModelInput, type ModelWeights } from '../../shared/model/forward';
+import { forward, paddedTokens, predict, type ModelInput, type ModelWeights } from '../../shared/model/forward';
 import { countParameters, parameterSpecs } from '../../shared/model/parameters';
 import { createModelWeights, initialWeights } from '../../shared/model/weights';
 import { createRandom } from '../../shared/random';
@@ -142,6 +142,19 @@ describe('model core against tfjs-layers (identical weights, masking off)', () =
 });
 
 describe('masking (Keras mask_zero)', () => {
+  it('pads sequences of any lengths with 0 to the longest, and to one step when none has a token', () => {
+    const batch = paddedTokens([Int32Array.of(5, 9, 2), Int32Array.of(7), new Int32Array(0)]);
+    expect(batch.dtype).toBe('int32');
+    expect(batch.arraySync()).toEqual([
+      [5, 9, 2],
+      [7, 0, 0],
+      [0, 0, 0],
+    ]);
+    const empty = paddedTokens([new Int32Array(0)]);
+    expect(empty.arraySync()).toEqual([[0]]);
+    tf.dispose([batch, empty]);
+  });
+
   const lengths = [7, 4, 1];
   const steps = 7;
 
