@@ -425,6 +425,16 @@ function packTiles(to: usize, from: usize, fromStride: i32, depth: i32, cols: i3
 }
 
 /**
+ * a·b + c: one fused instruction where the engine has relaxed SIMD (the
+ * build for workerd and browsers), a product and a sum elsewhere.
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * C[rows, cols] += A[rows, depth] · M[depth, cols], M in tiles (see
  * `tileOffset`); strides in floats, cols a multiple of 8. Blocks of 4 rows
  * keep 8 accumulators in registers while a tile stays in L1 for every block.
@@ -463,17 +473,17 @@ function multiplyAccumulate(
         const w0 = v128.load(mp);
         const w1 = v128.load(mp, 16);
         let x = v128.load32_splat(ap);
-        s00 = f32x4.add(s00, f32x4.mul(x, w0));
-        s01 = f32x4.add(s01, f32x4.mul(x, w1));
+        s00 = madd(x, w0, s00);
+        s01 = madd(x, w1, s01);
         x = v128.load32_splat(ap + as);
-        s10 = f32x4.add(s10, f32x4.mul(x, w0));
-        s11 = f32x4.add(s11, f32x4.mul(x, w1));
+        s10 = madd(x, w0, s10);
+        s11 = madd(x, w1, s11);
         x = v128.load32_splat(ap + 2 * as);
-        s20 = f32x4.add(s20, f32x4.mul(x, w0));
-        s21 = f32x4.add(s21, f32x4.mul(x, w1));
+        s20 = madd(x, w0, s20);
+        s21 = madd(x, w1, s21);
         x = v128.load32_splat(ap + 3 * as);
-        s30 = f32x4.add(s30, f32x4.mul(x, w0));
-        s31 = f32x4.add(s31, f32x4.mul(x, w1));
+        s30 = madd(x, w0, s30);
+        s31 = madd(x, w1, s31);
         ap += 4;
         mp += 32;
       }
@@ -486,47 +496,147 @@ function multiplyAccumulate(
       v128.store(c3, s30);
       v128.store(c3, s31, 16);
     }
-    // Left-over rows (all of them at batch 1): 4 partial sums per column
-    // vector over consecutive k, so the additions do not wait on each other.
-    for (; row < rows; row++) {
-      const c0 = c + <usize>row * cs + (<usize>j << 2);
-      let s0 = v128.load(c0);
-      let s1 = v128.load(c0, 16);
-      let t0 = f32x4.splat(0);
-      let t1 = f32x4.splat(0);
-      let u0 = f32x4.splat(0);
-      let u1 = f32x4.splat(0);
-      let v0 = f32x4.splat(0);
-      let v1 = f32x4.splat(0);
-      let ap = a + <usize>row * as;
-      let mp = tile;
-      let k = 0;
-      for (; k + 4 <= depth; k += 4) {
-        let x = v128.load32_splat(ap);
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(mp)));
-        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(mp, 16)));
-        x = v128.load32_splat(ap, 4);
-        t0 = f32x4.add(t0, f32x4.mul(x, v128.load(mp, 32)));
-        t1 = f32x4.add(t1, f32x4.mul(x, v128.load(mp, 48)));
-        x = v128.load32_splat(ap, 8);
-        u0 = f32x4.add(u0, f32x4.mul(x, v128.load(mp, 64)));
-        u1 = f32x4.add(u1, f32x4.mul(x, v128.load(mp, 80)));
-        x = v128.load32_splat(ap, 12);
-        v0 = f32x4.add(v0, f32x4.mul(x, v128.load(mp, 96)));
-        v1 = f32x4.add(v1, f32x4.mul(x, v128.load(mp, 112)));
-        ap += 16;
-        mp += 128;
-      }
-      for (; k < depth; k++) {
-        const x = v128.load32_splat(ap);
-        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(mp)));
-        s1 = f32x4.add(s1, f32x4.mul(x, v128.load(mp, 16)));
-        ap += 4;
-        mp += 32;
-      }
-      v128.store(c0, f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0)));
-      v128.store(c0, f32x4.add(f32x4.add(s1, t1), f32x4.add(u1, v1)), 16);
+  }
+  for (let row = rows & ~3; row < rows; row++) {
+    multiplyAccumulateRow(c + <usize>row * cs, a + <usize>row * as, tiles, depth, cols);
+  }
+}
+
+/**
+ * One row of C += a · M (see `multiplyAccumulate`), all of them at batch 1:
+ * four tiles (32 columns) at a time, so that one load of four a values
+ * serves 32 products. workerd checks the bounds of every load (it runs
+ * WebAssembly without V8's trap handler), which makes loads the cost.
+ */
+@inline
+function multiplyAccumulateRow(c: usize, a: usize, tiles: usize, depth: i32, cols: i32): void {
+  const tileBytes = <usize>depth << 5;
+  let j = 0;
+  for (; j + 32 <= cols; j += 32) {
+    const c0 = c + (<usize>j << 2);
+    let s0 = v128.load(c0);
+    let s1 = v128.load(c0, 16);
+    let s2 = v128.load(c0, 32);
+    let s3 = v128.load(c0, 48);
+    let s4 = v128.load(c0, 64);
+    let s5 = v128.load(c0, 80);
+    let s6 = v128.load(c0, 96);
+    let s7 = v128.load(c0, 112);
+    let m0 = tiles + tileOffset(0, j, depth);
+    let m1 = m0 + tileBytes;
+    let m2 = m1 + tileBytes;
+    let m3 = m2 + tileBytes;
+    let ap = a;
+    let k = 0;
+    for (; k + 4 <= depth; k += 4) {
+      const a4 = v128.load(ap);
+      let x = v128.shuffle<f32>(a4, a4, 0, 0, 0, 0);
+      s0 = madd(x, v128.load(m0), s0);
+      s1 = madd(x, v128.load(m0, 16), s1);
+      s2 = madd(x, v128.load(m1), s2);
+      s3 = madd(x, v128.load(m1, 16), s3);
+      s4 = madd(x, v128.load(m2), s4);
+      s5 = madd(x, v128.load(m2, 16), s5);
+      s6 = madd(x, v128.load(m3), s6);
+      s7 = madd(x, v128.load(m3, 16), s7);
+      x = v128.shuffle<f32>(a4, a4, 1, 1, 1, 1);
+      s0 = madd(x, v128.load(m0, 32), s0);
+      s1 = madd(x, v128.load(m0, 48), s1);
+      s2 = madd(x, v128.load(m1, 32), s2);
+      s3 = madd(x, v128.load(m1, 48), s3);
+      s4 = madd(x, v128.load(m2, 32), s4);
+      s5 = madd(x, v128.load(m2, 48), s5);
+      s6 = madd(x, v128.load(m3, 32), s6);
+      s7 = madd(x, v128.load(m3, 48), s7);
+      x = v128.shuffle<f32>(a4, a4, 2, 2, 2, 2);
+      s0 = madd(x, v128.load(m0, 64), s0);
+      s1 = madd(x, v128.load(m0, 80), s1);
+      s2 = madd(x, v128.load(m1, 64), s2);
+      s3 = madd(x, v128.load(m1, 80), s3);
+      s4 = madd(x, v128.load(m2, 64), s4);
+      s5 = madd(x, v128.load(m2, 80), s5);
+      s6 = madd(x, v128.load(m3, 64), s6);
+      s7 = madd(x, v128.load(m3, 80), s7);
+      x = v128.shuffle<f32>(a4, a4, 3, 3, 3, 3);
+      s0 = madd(x, v128.load(m0, 96), s0);
+      s1 = madd(x, v128.load(m0, 112), s1);
+      s2 = madd(x, v128.load(m1, 96), s2);
+      s3 = madd(x, v128.load(m1, 112), s3);
+      s4 = madd(x, v128.load(m2, 96), s4);
+      s5 = madd(x, v128.load(m2, 112), s5);
+      s6 = madd(x, v128.load(m3, 96), s6);
+      s7 = madd(x, v128.load(m3, 112), s7);
+      ap += 16;
+      m0 += 128;
+      m1 += 128;
+      m2 += 128;
+      m3 += 128;
     }
+    for (; k < depth; k++) {
+      const x = v128.load32_splat(ap);
+      s0 = madd(x, v128.load(m0), s0);
+      s1 = madd(x, v128.load(m0, 16), s1);
+      s2 = madd(x, v128.load(m1), s2);
+      s3 = madd(x, v128.load(m1, 16), s3);
+      s4 = madd(x, v128.load(m2), s4);
+      s5 = madd(x, v128.load(m2, 16), s5);
+      s6 = madd(x, v128.load(m3), s6);
+      s7 = madd(x, v128.load(m3, 16), s7);
+      ap += 4;
+      m0 += 32;
+      m1 += 32;
+      m2 += 32;
+      m3 += 32;
+    }
+    v128.store(c0, s0);
+    v128.store(c0, s1, 16);
+    v128.store(c0, s2, 32);
+    v128.store(c0, s3, 48);
+    v128.store(c0, s4, 64);
+    v128.store(c0, s5, 80);
+    v128.store(c0, s6, 96);
+    v128.store(c0, s7, 112);
+  }
+  // Left-over tiles (8 columns at a time): 4 partial sums per column vector
+  // over consecutive k, so the additions do not wait on each other.
+  for (; j < cols; j += 8) {
+    const c0 = c + (<usize>j << 2);
+    let s0 = v128.load(c0);
+    let s1 = v128.load(c0, 16);
+    let t0 = f32x4.splat(0);
+    let t1 = f32x4.splat(0);
+    let u0 = f32x4.splat(0);
+    let u1 = f32x4.splat(0);
+    let v0 = f32x4.splat(0);
+    let v1 = f32x4.splat(0);
+    let ap = a;
+    let mp = tiles + tileOffset(0, j, depth);
+    let k = 0;
+    for (; k + 4 <= depth; k += 4) {
+      let x = v128.load32_splat(ap);
+      s0 = madd(x, v128.load(mp), s0);
+      s1 = madd(x, v128.load(mp, 16), s1);
+      x = v128.load32_splat(ap, 4);
+      t0 = madd(x, v128.load(mp, 32), t0);
+      t1 = madd(x, v128.load(mp, 48), t1);
+      x = v128.load32_splat(ap, 8);
+      u0 = madd(x, v128.load(mp, 64), u0);
+      u1 = madd(x, v128.load(mp, 80), u1);
+      x = v128.load32_splat(ap, 12);
+      v0 = madd(x, v128.load(mp, 96), v0);
+      v1 = madd(x, v128.load(mp, 112), v1);
+      ap += 16;
+      mp += 128;
+    }
+    for (; k < depth; k++) {
+      const x = v128.load32_splat(ap);
+      s0 = madd(x, v128.load(mp), s0);
+      s1 = madd(x, v128.load(mp, 16), s1);
+      ap += 4;
+      mp += 32;
+    }
+    v128.store(c0, f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0)));
+    v128.store(c0, f32x4.add(f32x4.add(s1, t1), f32x4.add(u1, v1)), 16);
   }
 }
 
