@@ -425,12 +425,11 @@ function packTiles(to: usize, from: usize, fromStride: i32, depth: i32, cols: i3
 }
 
 /**
- * a·b + c: one fused instruction where the engine has relaxed SIMD (the
- * build for workerd and browsers), a product and a sum elsewhere.
+ * a·b + c, a product and a sum: relaxed SIMD's fused f32x4.relaxed_madd
+ * took only ~6% off a step in workerd, not worth a second binary (README).
  */
 @inline
 function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
