@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -40,7 +41,6 @@ export interface WranglerDevOptions {
  * ```
  */
 export class WranglerDev {
-  private output = '';
   private exit: string | undefined;
 
   private constructor(
@@ -48,9 +48,9 @@ export class WranglerDev {
     /** e.g. `http://127.0.0.1:41234` */
     readonly origin: string,
     private readonly stateDir: string,
+    /** wrangler's stdout and stderr, interleaved. */
+    private readonly outputPath: string,
   ) {
-    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.on('exit', (code, signal) => (this.exit = `exited with ${signal ?? `code ${code}`}`));
   }
 
@@ -58,6 +58,10 @@ export class WranglerDev {
     const [port, inspectorPort] = [await freePort(), await freePort()];
     // Local state (R2, caches) goes to a temp folder, not into the work tree.
     const stateDir = await mkdtemp(join(tmpdir(), 'bilstm-edge-e2e-'));
+    // wrangler writes its output (a line per request) to a file, not to a pipe
+    // into this process, which times requests and should not also read it.
+    const outputPath = join(stateDir, 'wrangler-output.log');
+    const output = await open(outputPath, 'w');
     const child = spawn(
       join(ROOT, 'node_modules/.bin/wrangler'),
       [
@@ -68,12 +72,13 @@ export class WranglerDev {
       {
         cwd: ROOT,
         env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', output.fd, output.fd],
         // Its own process group, so that stopping it stops workerd too.
         detached: true,
       },
     );
-    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir);
+    await output.close();
+    const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, stateDir, outputPath);
     try {
       await dev.waitUntilReady(options.readyPath ?? '/healthz');
     } catch (error) {
@@ -102,12 +107,8 @@ export class WranglerDev {
 
   /** An error carrying the end of wrangler's output, which usually says what went wrong. */
   failure(message: string): Error {
-    return new Error(`${message}\n--- wrangler dev output ---\n${this.output.slice(-8_000)}`);
-  }
-
-  /** Everything wrangler has printed so far, stdout and stderr interleaved. */
-  get log(): string {
-    return this.output;
+    const output = readFileSync(this.outputPath, 'utf8');
+    return new Error(`${message}\n--- wrangler dev output ---\n${output.slice(-8_000)}`);
   }
 
   /** The id of the `wrangler` process; workerd runs as one of its descendants. */
