@@ -436,7 +436,9 @@ function madd(a: v128, b: v128, c: v128): v128 {
 /**
  * C[rows, cols] += A[rows, depth] · M[depth, cols], M in tiles (see
  * `tileOffset`); strides in floats, cols a multiple of 8. Blocks of 4 rows
- * keep 8 accumulators in registers while a tile stays in L1 for every block.
+ * keep 8 accumulators in registers while a tile stays in L1 for every block;
+ * the rows left over (every row at batch 1) go one by one, see
+ * `multiplyAccumulateRow`.
  */
 function multiplyAccumulate(
   c: usize,
