@@ -6,9 +6,10 @@
  *   (b) our model core on the core-op reference recurrence,
  *   (c) tfjs-layers' bidirectional(lstm) (stock wasm kernels plus our
  *       UnsortedSegmentSum, so that it can train);
- * then the bundled model's explanations by gradient and by occlusion, and
- * the worker through a real `wrangler dev`. Prints a table and writes
- * bench/results/latest.json. A benchmark, not a test: nothing is asserted.
+ * then the bundled model's explanations by gradient and by occlusion; and
+ * before them, the worker through a real `wrangler dev`. Prints a table and
+ * writes bench/results/latest.json. A benchmark, not a test: nothing is
+ * asserted.
  *
  * Engines take turns run by run (in a rotating order), so that load from
  * other processes, which this shared machine has, weighs on all alike:
@@ -295,8 +296,10 @@ async function main(): Promise<void> {
 
   const loadAtStart = loadavg();
   console.log(`${cpus().length} cores, load average ${loadAtStart[0].toFixed(1)} at start: absolute times are inflated by other load; compare the ratios`);
-  const engines = options.engines ? await benchEngines(options) : { skipped: '--no-engines' };
+  // The worker first, from a client that has run nothing else: timed after the engines, its
+  // requests were slower (classify 3.10-3.28 ms in two runs, 2.78-2.96 in eight runs alone).
   const edge = options.edge ? await benchWorker(options) : { skipped: '--no-edge' };
+  const engines = options.engines ? await benchEngines(options) : { skipped: '--no-engines' };
 
   const loadAtEnd = loadavg();
   await mkdir(dirname(RESULTS), { recursive: true });
