@@ -529,6 +529,8 @@ function multiplyAccumulateRow(c: usize, a: usize, tiles: usize, depth: i32, col
     let m3 = m2 + tileBytes;
     let ap = a;
     let k = 0;
+    // The four lanes written out: a shuffle's lanes must be constants. A splat load per k
+    // instead ran the 99 steps of a review 4-10% slower in workerd (0.74-0.82 ms, 0.71-0.74).
     for (; k + 4 <= depth; k += 4) {
       const a4 = v128.load(ap);
       let x = v128.shuffle<f32>(a4, a4, 0, 0, 0, 0);
