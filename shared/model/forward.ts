@@ -142,6 +142,8 @@ export function forwardFrom(
 ): tf.Tensor {
   const serving = model instanceof ServingWeights ? model : null;
   const weights = model instanceof ServingWeights ? model.weights : model;
+  // Serving's weights are never trained: a gradient (explaining a prediction) skips theirs.
+  const frozenWeights = serving !== null;
   const [steps, batch] = x.shape;
   let sequence: tf.Tensor = projected ? x : maybeDropout(x, options, 1);
   config.recurrent.forEach((layer, index) => {
@@ -150,6 +152,7 @@ export function forwardFrom(
       mergeMode: layer.mergeMode,
       returnSequences: config.output.perTimestep || index < config.recurrent.length - 1,
       mask,
+      frozenWeights,
     };
     sequence =
       index === 0 && projected
@@ -161,10 +164,11 @@ export function forwardFrom(
   let hidden = (config.output.perTimestep ? tf.reshape(sequence, [steps * batch, -1]) : sequence) as tf.Tensor2D;
   config.dense.forEach((layer, index) => {
     const names = denseParameterNames(index);
-    hidden = dense(hidden, weight(weights, names.kernel), weight(weights, names.bias), layer.activation);
+    hidden = dense(hidden, weight(weights, names.kernel), weight(weights, names.bias), layer.activation, { frozenWeights });
   });
   const output = denseParameterNames('output');
-  const logits = dense(hidden, weight(weights, output.kernel), weight(weights, output.bias), options.sigmoidOutput ? 'sigmoid' : 'linear');
+  const outputActivation = options.sigmoidOutput ? 'sigmoid' : 'linear';
+  const logits = dense(hidden, weight(weights, output.kernel), weight(weights, output.bias), outputActivation, { frozenWeights });
   if (!config.output.perTimestep) return logits;
   return tf.transpose(tf.reshape(logits, [steps, batch, config.output.units]), [1, 0, 2]);
 }

@@ -51,6 +51,16 @@ describe('affine', () => {
     expect(Array.from(dBias.dataSync())).toEqual([4, 0]);
   });
 
+  it('with frozen weights, gives dx = dy·kernelᵀ alone, without computing the weights\' gradients', async () => {
+    const dy = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const frozen = (a: tf.Tensor) => affine(a as tf.Tensor2D, kernel(), bias(), 'linear', { frozenWeights: true });
+    expect(Array.from(tf.grad(frozen)(x(), dy).dataSync())).toEqual([1, 2, 0, 3, 4, 2]);
+    // One product in the backward pass, dy [2, 2] · kernelᵀ [2, 3]; none for dkernel or dbias.
+    const profile = await tf.profile(() => tf.grad(frozen)(x(), dy));
+    const products = profile.kernels.filter((k) => k.name === 'BatchMatMul').map((k) => k.inputShapes.map((shape) => `[${shape}]`).join('·'));
+    expect(products).toEqual(['[2,2]·[2,3]']);
+  });
+
   it('dispatches no Sum for the bias gradient', async () => {
     const profile = await tf.profile(() =>
       tf.grads((a: tf.Tensor, k: tf.Tensor, b: tf.Tensor) => affine(a as tf.Tensor2D, k as tf.Tensor2D, b as tf.Tensor1D))([x(), kernel(), bias()]),

@@ -82,8 +82,9 @@ function randomInputs({ steps, batch, units, masked }: Case, seed: number): Forw
 
 /**
  * Runs a forward pass, two with recurrent tiles (the first packs them, the
- * second, given zeros for weights, reuses them), a recorded one and a
- * backward pass on `kernel`; the gradients are views of its memory.
+ * second, given zeros for weights, reuses them), a recorded one with the
+ * input's gradient alone (frozen weights), and a recorded one with a whole
+ * backward pass on `kernel`; the last gradients are views of its memory.
  */
 function passes(kernel: BilstmKernel, shape: RecurrenceShape, inputs: ReturnType<typeof randomInputs>) {
   const states = kernel.forward(shape, inputs).slice();
@@ -91,17 +92,21 @@ function passes(kernel: BilstmKernel, shape: RecurrenceShape, inputs: ReturnType
   const packingStates = kernel.forward(shape, { ...inputs, tiles }).slice();
   const reusingStates = kernel.forward(shape, { ...inputs, recurrent: new Float32Array(inputs.recurrent.length), tiles }).slice();
   kernel.release(tiles);
+  const frozen = kernel.forwardRecorded(shape, inputs);
+  const inputGradient = kernel.inputGradient(shape, { ...inputs, history: frozen.history }).slice();
+  kernel.release(frozen.history);
   const recorded = kernel.forwardRecorded(shape, inputs);
   const recordedStates = recorded.states.slice();
   const gradients = kernel.backward(shape, { ...inputs, history: recorded.history });
   kernel.release(recorded.history);
-  return { states, packingStates, reusingStates, recordedStates, ...gradients };
+  return { states, packingStates, reusingStates, recordedStates, inputGradient, ...gradients };
 }
 
 function expectSameBits(two: ReturnType<typeof passes>, one: ReturnType<typeof passes>): void {
-  for (const name of ['states', 'packingStates', 'reusingStates', 'recordedStates', 'dProjected', 'dProjectedTransposed', 'dProjectedSums', 'dRecurrent'] as const) {
-    expect(firstDifference(two[name], one[name]), name).toBeNull();
-  }
+  const names = ['states', 'packingStates', 'reusingStates', 'recordedStates', 'inputGradient', 'dProjected', 'dProjectedTransposed', 'dProjectedSums', 'dRecurrent'] as const;
+  for (const name of names) expect(firstDifference(two[name], one[name]), name).toBeNull();
+  // Skipping the weights' gradients changes nothing in the input's.
+  expect(firstDifference(one.inputGradient, one.dProjected), 'inputGradient against dProjected').toBeNull();
 }
 
 describe('two threads against one: the same bits', () => {

@@ -77,6 +77,8 @@ describe("one layer's recurrence: kernel against reference", () => {
             expect(difference.projectedGradientError).toBeLessThan(1e-4);
             expect(difference.recurrentGradientError).toBeLessThan(1e-4);
             expect(difference.kernelOffDiagonal).toBe(0);
+            // Skipping the weights' gradient (explaining a prediction) leaves the input's as it was.
+            expect(difference.frozenWeightsDifference).toEqual({ reference: 0, kernel: 0 });
           });
         }
       }
@@ -220,6 +222,21 @@ describe('bad input', () => {
   it('refuses a module that is not the kernel', () => {
     const empty = new WebAssembly.Module(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
     expect(() => BilstmKernel.fromInstance(new WebAssembly.Instance(empty), wasmHeap())).toThrow(/not the bilstm kernel's module.*planForward/);
+  });
+});
+
+describe('frozen weights (explaining a prediction)', () => {
+  it('are no input of the recurrence: asking for their gradient fails on both engines, rather than giving zeros', () => {
+    const units = 4;
+    const projected = tf.zeros([3, 2, 8 * units]);
+    const recurrent = tf.zeros([2 * units, 8 * units]);
+    for (const engine of ['kernel', 'reference'] as const) {
+      setRecurrenceEngine(engine);
+      const loss = (p: tf.Tensor, w: tf.Tensor) => tf.sum(recurrence(p as tf.Tensor3D, w as tf.Tensor2D, null, { frozenWeights: true }));
+      expect(() => tf.grads(loss)([projected, recurrent]), engine).toThrow(/Cannot compute gradient of y=f\(x\) with respect to x/);
+    }
+    setRecurrenceEngine('kernel');
+    tf.dispose([projected, recurrent]);
   });
 });
 

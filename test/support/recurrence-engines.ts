@@ -29,6 +29,11 @@ export interface EngineDifference {
   recurrentGradientError: number;
   /** Largest |d(recurrent)| the kernel gives off the diagonal blocks (it leaves them 0). */
   kernelOffDiagonal: number;
+  /**
+   * Per engine, the largest difference between d(projected) with the
+   * weights frozen (their gradient skipped) and d(projected) with them live.
+   */
+  frozenWeightsDifference: Record<RecurrenceEngine, number>;
 }
 
 const uniform = (random: Random, length: number, scale = 1) =>
@@ -61,7 +66,10 @@ export function maskFromLengths(lengths: number[], steps: number): Float32Array 
   return mask;
 }
 
-/** Runs one engine: its states and the gradients of a loss weighing every state differently. */
+/**
+ * Runs one engine: its states and the gradients of a loss weighing every
+ * state differently, and d(projected) again with the weights frozen.
+ */
 function runRecurrence(
   engine: RecurrenceEngine,
   projected: tf.Tensor3D,
@@ -70,12 +78,18 @@ function runRecurrence(
   lossWeights: tf.Tensor,
 ) {
   setRecurrenceEngine(engine);
-  const [states, dProjected, dRecurrent] = tf.tidy(() => {
+  const [states, dProjected, dRecurrent, dProjectedFrozen] = tf.tidy(() => {
     const loss = (p: tf.Tensor, w: tf.Tensor) =>
       tf.sum(tf.mul(recurrence(p as tf.Tensor3D, w as tf.Tensor2D, mask), lossWeights));
-    return [recurrence(projected, recurrent, mask), ...tf.grads(loss)([projected, recurrent])];
+    const frozenLoss = (p: tf.Tensor) => tf.sum(tf.mul(recurrence(p as tf.Tensor3D, recurrent, mask, { frozenWeights: true }), lossWeights));
+    return [recurrence(projected, recurrent, mask), ...tf.grads(loss)([projected, recurrent]), tf.grad(frozenLoss)(projected)];
   });
-  return { states: readAndDispose(states), dProjected: readAndDispose(dProjected), dRecurrent: readAndDispose(dRecurrent) };
+  return {
+    states: readAndDispose(states),
+    dProjected: readAndDispose(dProjected),
+    dRecurrent: readAndDispose(dRecurrent),
+    dProjectedFrozen: readAndDispose(dProjectedFrozen),
+  };
 }
 
 /** Values out of tfjs. (tf.tidy must not return typed arrays: it walks them element by element.) */
@@ -111,6 +125,10 @@ export function compareRecurrenceEngines(testCase: RecurrenceCase, seed: number)
       projectedGradientError: relative(kernel.dProjected, reference.dProjected),
       recurrentGradientError: relative(diagonal(kernel.dRecurrent), diagonal(reference.dRecurrent)),
       kernelOffDiagonal: maxAbs(offDiagonal),
+      frozenWeightsDifference: {
+        reference: maxAbsDifference(reference.dProjectedFrozen, reference.dProjected),
+        kernel: maxAbsDifference(kernel.dProjectedFrozen, kernel.dProjected),
+      },
     };
   } finally {
     tf.dispose([projected, recurrent, lossWeights]);

@@ -29,6 +29,7 @@ interface BilstmExports {
     dProjectedTransposedAt: number,
     dProjectedSumsAt: number,
     dRecurrentAt: number,
+    weightGradients: number,
   ): number;
   loadPlan(base: number): void;
   historyFloats(steps: number, batch: number, units: number): number;
@@ -158,6 +159,16 @@ export interface Gradients {
   dProjectedSums: Float32Array;
   /** [2H, 8H]; its off-diagonal blocks are 0 (see op.ts). */
   dRecurrent: Float32Array;
+}
+
+/** Each gradient's length in floats. */
+function gradientLengths({ steps, batch, units }: RecurrenceShape): Record<keyof Gradients, number> {
+  return {
+    dProjected: steps * batch * 8 * units,
+    dProjectedTransposed: 8 * units * steps * batch,
+    dProjectedSums: 8 * units,
+    dRecurrent: 2 * units * 8 * units,
+  };
 }
 
 /** Cache-line aligned: SIMD loads want 16 bytes, and two threads never share a line at an allocation's edge. */
@@ -341,16 +352,46 @@ export class BilstmKernel {
    * @throws Error when `inputs.history` is released, of another kernel or of another shape
    */
   backward(shape: RecurrenceShape, inputs: BackwardInputs, into: Partial<Gradients> = {}): Gradients {
+    const at = this.runBackward(shape, inputs, into, true);
+    const lengths = gradientLengths(shape);
+    return {
+      dProjected: this.copyOut(at.dProjected, this.wasm.dProjectedOffset(), lengths.dProjected, into.dProjected),
+      dProjectedTransposed: this.copyOut(
+        at.dProjectedTransposed,
+        this.wasm.dProjectedTransposedOffset(),
+        lengths.dProjectedTransposed,
+        into.dProjectedTransposed,
+      ),
+      dProjectedSums: this.copyOut(at.dProjectedSums, this.wasm.dProjectedSumsOffset(), lengths.dProjectedSums, into.dProjectedSums),
+      dRecurrent: this.copyOut(at.dRecurrent, this.wasm.dRecurrentOffset(), lengths.dRecurrent, into.dRecurrent),
+    };
+  }
+
+  /**
+   * dProjected alone, as {@link backward} gives it, for a pass whose weights
+   * are constants (explaining a prediction): it skips dRecurrent and the
+   * byproducts; at batch 1, dRecurrent alone reads and writes the whole
+   * [Hp, 4Hp] gradient every step for Hp·4Hp multiply-adds.
+   *
+   * @throws Error as {@link backward} does
+   */
+  inputGradient(shape: RecurrenceShape, inputs: BackwardInputs, into?: Float32Array): Float32Array {
+    const at = this.runBackward(shape, inputs, { dProjected: into }, false);
+    return this.copyOut(at.dProjected, this.wasm.dProjectedOffset(), gradientLengths(shape).dProjected, into);
+  }
+
+  /** Checks, plans and runs a backward pass; returns the outputs' addresses (0: in the plan). */
+  private runBackward(
+    shape: RecurrenceShape,
+    inputs: BackwardInputs,
+    into: Partial<Gradients>,
+    weightGradients: boolean,
+  ): Record<keyof Gradients, number> {
     const { steps, batch, units } = shape;
     assertSizes(shape, inputs);
     assertLength('dStates', inputs.dStates, steps * batch * 2 * units);
-    const lengths: Record<keyof Gradients, number> = {
-      dProjected: steps * batch * 8 * units,
-      dProjectedTransposed: 8 * units * steps * batch,
-      dProjectedSums: 8 * units,
-      dRecurrent: 2 * units * 8 * units,
-    };
-    for (const [name, array] of Object.entries(into)) assertLength(name, array, lengths[name as keyof Gradients]);
+    const lengths = gradientLengths(shape);
+    for (const [name, array] of Object.entries(into)) if (array) assertLength(name, array, lengths[name as keyof Gradients]);
     const history = this.histories.get(inputs.history);
     if (!history) throw new Error('bilstm kernel: this history was not recorded by this kernel');
     if (!this.holdings.histories.has(history)) throw new Error('bilstm kernel: this history was released; run the forward pass again');
@@ -380,23 +421,14 @@ export class BilstmKernel {
         at.dProjectedTransposed,
         at.dProjectedSums,
         at.dRecurrent,
+        weightGradients ? 1 : 0,
       ),
     );
     this.copyIn(at.recurrent, this.wasm.recurrentOffset(), inputs.recurrent);
     if (inputs.mask) this.copyIn(0, this.wasm.maskOffset(), inputs.mask);
     this.copyIn(at.dStates, this.wasm.dStatesOffset(), inputs.dStates);
     this.runPass({ kind: 'backward', ...shape, masked: Boolean(inputs.mask), planAt });
-    return {
-      dProjected: this.copyOut(at.dProjected, this.wasm.dProjectedOffset(), lengths.dProjected, into.dProjected),
-      dProjectedTransposed: this.copyOut(
-        at.dProjectedTransposed,
-        this.wasm.dProjectedTransposedOffset(),
-        lengths.dProjectedTransposed,
-        into.dProjectedTransposed,
-      ),
-      dProjectedSums: this.copyOut(at.dProjectedSums, this.wasm.dProjectedSumsOffset(), lengths.dProjectedSums, into.dProjectedSums),
-      dRecurrent: this.copyOut(at.dRecurrent, this.wasm.dRecurrentOffset(), lengths.dRecurrent, into.dRecurrent),
-    };
+    return at;
   }
 
   /**

@@ -12,7 +12,10 @@ import { RecentTiles } from './recent-tiles';
  * ~25 tfjs kernels per step. The kernel works in tfjs's heap: it reads the
  * input tensors where they are and writes into new tensors, copying nothing.
  * Passes without a gradient (serving) pack a recurrent tensor for the
- * kernel's products once and reuse the packing (see `RecentTiles`).
+ * kernel's products once and reuse the packing (see `RecentTiles`). With
+ * `frozenWeights` (serving's weights, differentiated only to explain a
+ * prediction), the backward pass gives dProjected alone
+ * (`BilstmKernel.inputGradient`).
  *
  * The kernel computes each direction with its own diagonal block of
  * `recurrent`, so it insists that the off-diagonal blocks be zero (the layer
@@ -27,7 +30,7 @@ import { RecentTiles } from './recent-tiles';
  */
 export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
   const recentTiles = new RecentTiles(kernel);
-  return (projected, recurrent, mask) => {
+  return (projected, recurrent, mask, { frozenWeights = false } = {}) => {
     const shape = recurrenceShape(projected, recurrent);
     const { steps, batch, units } = shape;
     assertMask(mask, steps * batch);
@@ -43,36 +46,42 @@ export function kernelRecurrence(kernel: BilstmKernel): Recurrence {
       return states;
     }
 
+    // Frozen weights (serving's) are no input of the op: their gradient is never asked for.
     const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const states = statesTensor();
       const { history } = kernel.forwardRecorded(shape, inputs(args[0] as tf.Tensor3D), float32Values(states));
       // Kept for the backward pass, which reads the weights where they are.
-      (args[2] as tf.GradSaveFunc)([recurrent]);
+      (args[args.length - 1] as tf.GradSaveFunc)([recurrent]);
       return {
         value: states,
         gradFunc: (dy: tf.Tensor, [weights]: tf.Tensor[]) => {
+          // Outputs first, as above: views of the inputs are taken after allocating.
           const dProjected = tensorToFill(projected.shape) as tf.Tensor3D;
-          const transposed = tensorToFill([8 * units, steps * batch]) as tf.Tensor2D;
-          const rowSums = tensorToFill([8 * units]) as tf.Tensor1D;
-          const dRecurrent = tensorToFill(recurrent.shape) as tf.Tensor2D;
-          kernel.backward(
-            shape,
-            { recurrent: float32Values(weights), mask, dStates: float32Values(dy), history },
-            {
+          const backwardInputs = () => ({ recurrent: float32Values(weights), mask, dStates: float32Values(dy), history });
+          try {
+            if (frozenWeights) {
+              kernel.inputGradient(shape, backwardInputs(), float32Values(dProjected));
+              return [dProjected];
+            }
+            const transposed = tensorToFill([8 * units, steps * batch]) as tf.Tensor2D;
+            const rowSums = tensorToFill([8 * units]) as tf.Tensor1D;
+            const dRecurrent = tensorToFill(recurrent.shape) as tf.Tensor2D;
+            kernel.backward(shape, backwardInputs(), {
               dProjected: float32Values(dProjected),
               dProjectedTransposed: float32Values(transposed),
               dProjectedSums: float32Values(rowSums),
               dRecurrent: float32Values(dRecurrent),
-            },
-          );
-          // The tape runs a gradient function once, so the history is done with.
-          kernel.release(history);
-          offerGradientByproducts(dProjected, { transposed, rowSums });
-          return [dProjected, dRecurrent];
+            });
+            offerGradientByproducts(dProjected, { transposed, rowSums });
+            return [dProjected, dRecurrent];
+          } finally {
+            // The tape runs a gradient function once, so the history is done with.
+            kernel.release(history);
+          }
         },
       };
     });
-    return withGradient(projected, recurrent) as tf.Tensor3D;
+    return (frozenWeights ? withGradient(projected) : withGradient(projected, recurrent)) as tf.Tensor3D;
   };
 }
 

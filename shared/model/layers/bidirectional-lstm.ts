@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
 import type { TimeMask } from '../ops/bidirectional-recurrence';
-import { affine } from '../ops/affine';
+import { affine, type AffineOptions } from '../ops/affine';
 import { finalStates } from '../ops/final-states';
 import { packGates } from '../ops/pack-gates';
 import { recurrence } from '../ops/recurrence-engine';
@@ -30,6 +30,11 @@ export interface BidirectionalLstmOptions {
   /** Keras `return_sequences`: every timestep's output, or only the final one. */
   returnSequences: boolean;
   mask: TimeMask | null;
+  /**
+   * The weights are constants (serving's): a gradient, taken to explain a
+   * prediction, flows to the input alone, and the weights' own are skipped.
+   */
+  frozenWeights?: boolean;
 }
 
 /**
@@ -74,8 +79,8 @@ function mergeDirections(states: tf.Tensor, mode: MergeMode): tf.Tensor {
  * @example
  * projectInput(x, packed).shape; // x [100, 1, 64], H = 64 → [100, 1, 512]
  */
-export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm): tf.Tensor3D {
-  return affine(input, weights.kernel, weights.bias);
+export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm, options: AffineOptions = {}): tf.Tensor3D {
+  return affine(input, weights.kernel, weights.bias, 'linear', options);
 }
 
 /**
@@ -90,7 +95,7 @@ export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLst
  * // x [100, 32, 64], H = 32 → y [32, 64]
  */
 export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
-  return bidirectionalLstmOfProjection(projectInput(input, options.weights), options);
+  return bidirectionalLstmOfProjection(projectInput(input, options.weights, options), options);
 }
 
 /**
@@ -102,7 +107,7 @@ export function bidirectionalLstm(input: tf.Tensor3D, options: BidirectionalLstm
 export function bidirectionalLstmOfProjection(projected: tf.Tensor3D, options: BidirectionalLstmOptions): tf.Tensor {
   const { weights, mergeMode, returnSequences, mask } = options;
   const [steps, batch] = projected.shape;
-  const states = recurrence(projected, weights.recurrent, mask);
+  const states = recurrence(projected, weights.recurrent, mask, options);
   if (returnSequences) {
     const merged = mergeDirections(states, mergeMode);
     return mask ? tf.mul(merged, tf.tensor3d(mask, [steps, batch, 1])) : merged;

@@ -26,17 +26,35 @@ import { gradientByproducts } from './gradient-byproducts';
  * inside the product itself (tfjs's fused activation: one kernel fewer, a
  * few µs of a short text's prediction).
  *
+ * With `options.frozenWeights` the gradient flows to x alone: the weights'
+ * products are skipped (see {@link AffineOptions}).
+ *
  * @example
  * const y = affine(x, kernel, bias); // [B, D] · [D, U] + [U] → [B, U]; dy flows back at full speed
  * affine(sequence, kernel, bias).shape; // [100, 32, 64] · [64, 512] → [100, 32, 512]
  * affine(features, kernel, bias, 'relu'); // max(0, features · kernel + bias)
  */
-export function affine<T extends tf.Tensor>(x: T, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: FusedActivation = 'linear'): T {
+export function affine<T extends tf.Tensor>(
+  x: T,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: FusedActivation = 'linear',
+  { frozenWeights = false }: AffineOptions = {},
+): T {
   // Outside a gradient computation the custom gradient's scope is pure overhead: about a tenth
   // of a short text's whole prediction, which runs four affine layers.
   if (!tf.engine().state.gradientDepth) return product(x, kernel, bias, activation);
-  const y = affineWithGradient(x, kernel, bias) as T;
+  const y = (frozenWeights ? affineOfFrozenWeights(x, kernel, bias) : affineWithGradient(x, kernel, bias)) as T;
   return ACTIVATIONS[activation](y) as T;
+}
+
+export interface AffineOptions {
+  /**
+   * The weights are constants, as serving's are (differentiated only to
+   * explain a prediction): the gradient flows to x alone, without the two
+   * products of the weights' gradients.
+   */
+  frozenWeights?: boolean;
 }
 
 /** The activations tfjs's fused product applies itself. */
@@ -97,10 +115,29 @@ const affineWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)
       const offered = gradientByproducts(dy);
       const dyT = offered?.transposed ?? tf.transpose(dyRows);
       return [
-        tf.reshape(tf.matMul(dyRows, tf.transpose(savedKernel) as tf.Tensor2D), savedX.shape),
+        inputGradient(dyRows, savedKernel as tf.Tensor2D, savedX.shape),
         tf.transpose(tf.matMul(dyT, rows(savedX))),
         offered?.rowSums ?? tf.reshape(tf.matMul(dyT, tf.ones([count, 1]) as tf.Tensor2D), [width]),
       ];
     },
   };
 }) as (x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
+
+/** The weights are no input of this op, so their gradient is never asked for. */
+function affineOfFrozenWeights(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
+  const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    // Saved, as an input would be, so that the kernel outlives the scope that made it.
+    save([kernel]);
+    return {
+      value: product(input, kernel, bias),
+      gradFunc: (dy: tf.Tensor, [savedKernel]: tf.Tensor[]) => [inputGradient(rows(dy), savedKernel as tf.Tensor2D, input.shape)],
+    };
+  }) as (x: tf.Tensor) => tf.Tensor;
+  return withGradient(x);
+}
+
+/** dx = dy · kernelᵀ, in x's shape. */
+function inputGradient(dyRows: tf.Tensor2D, kernel: tf.Tensor2D, xShape: number[]): tf.Tensor {
+  return tf.reshape(tf.matMul(dyRows, tf.transpose(kernel) as tf.Tensor2D), xShape);
+}

@@ -185,9 +185,10 @@ export function recurrenceShape(projected: tf.Tensor3D, recurrent: tf.Tensor2D):
  *   gate-major columns (see above).
  * @param recurrent block-diagonal recurrent weights, [2H, 8H], gate-major.
  * @param mask optional [T·B] mask, time-major; 0 marks padding.
+ * @param options `frozenWeights`: see {@link RecurrenceOptions}.
  * @returns time-aligned states [T, B, 2H]: at time t, `[h_fwd(t) | h_bwd(t)]`.
  *   The forward direction's final state is at t = T−1, the backward one's at t = 0.
- *   Differentiable with respect to `projected` and `recurrent`.
+ *   Differentiable with respect to `projected`, and to `recurrent` unless frozen.
  *
  * @example
  * const states = bidirectionalRecurrence(projected, recurrent, null); // [100, 32, 128] for H = 64
@@ -196,6 +197,7 @@ export function bidirectionalRecurrence(
   projected: tf.Tensor3D,
   recurrent: tf.Tensor2D,
   mask: TimeMask | null,
+  { frozenWeights = false }: RecurrenceOptions = {},
 ): tf.Tensor3D {
   const { steps, batch, units } = recurrenceShape(projected, recurrent);
   const gateWidth = 8 * units;
@@ -209,19 +211,31 @@ export function bidirectionalRecurrence(
     );
   }
 
+  // Frozen weights are no input of the op, so their gradient is never asked for.
   const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [, w, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.GradSaveFunc];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
     const record: StepRecord[] = [];
-    const states = runSteps(stepInputs(), w, stepMasks(mask, steps, batch, units), units, record);
+    const states = runSteps(stepInputs(), recurrent, stepMasks(mask, steps, batch, units), units, record);
     const kept = record.flatMap((r) => [r.i, r.f, r.g, r.o, r.tanhC, r.c, r.h, ...(r.mask ? [r.mask] : [])]);
-    save([w, ...kept]);
+    save([recurrent, ...kept]);
     return {
       value: timeAlignedStates(states, units),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        backpropagateThroughTime(dy as tf.Tensor3D, saved[0] as tf.Tensor2D, unpackRecord(saved.slice(1), record), units),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const gradients = backpropagateThroughTime(dy as tf.Tensor3D, saved[0] as tf.Tensor2D, unpackRecord(saved.slice(1), record), units, !frozenWeights);
+        return frozenWeights ? [gradients.dProjected] : [gradients.dProjected, gradients.dRecurrent!];
+      },
     };
   });
-  return withGradient(projected, recurrent) as tf.Tensor3D;
+  return (frozenWeights ? withGradient(projected) : withGradient(projected, recurrent)) as tf.Tensor3D;
+}
+
+/** How a recurrence is differentiated. */
+export interface RecurrenceOptions {
+  /**
+   * The recurrent weights are constants, as serving's are: a gradient flows
+   * to `projected` alone, and the backward pass skips the weights' own.
+   */
+  frozenWeights?: boolean;
 }
 
 /** Rebuilds the step records from the saved tensor list (same order as saved). */
@@ -247,14 +261,15 @@ function unpackRecord(saved: tf.Tensor[], shape: StepRecord[]): StepRecord[] {
  *   dz_i = dc_cand·g·i(1−i),  dz_f = dc_cand·c_prev·f(1−f),
  *   dz_c = dc_cand·i·(1−g²),  dz_o = dh_cand·tanh c·o(1−o)
  *   dh_prev = dz·Wᵀ + (1−m)·dh,  dc_prev = dc_cand·f + (1−m)·dc
- * and dW = Σ_s h_prevᵀ·dz_s as one matMul over all steps.
+ * and, with `weightGradient`, dW = Σ_s h_prevᵀ·dz_s as one matMul over all steps.
  */
 function backpropagateThroughTime(
   dy: tf.Tensor3D,
   recurrent: tf.Tensor,
   record: StepRecord[],
   units: number,
-): [tf.Tensor3D, tf.Tensor] {
+  weightGradient: boolean,
+): { dProjected: tf.Tensor3D; dRecurrent: tf.Tensor | null } {
   const [steps, batch] = dy.shape;
   const stateWidth = 2 * units;
   const dStates = stepTensors(swapBackwardTime(dy.dataSync() as Float32Array, steps, batch, units, 1), steps, batch, stateWidth);
@@ -286,8 +301,9 @@ function backpropagateThroughTime(
   }
   const dzAll = tf.concat(dz, 0); // [T·B, 8H], step-aligned
   // h_prev of step 0 is the zero state, so step 0 adds nothing to dW.
-  const dRecurrent =
-    steps > 1
+  const dRecurrent = !weightGradient
+    ? null
+    : steps > 1
       ? tf.matMul(
           tf.transpose(tf.concat(record.slice(0, -1).map((r) => r.h), 0)), // [2H, (T−1)·B]
           tf.slice(dzAll, [batch, 0], [(steps - 1) * batch, 8 * units]),
@@ -297,5 +313,5 @@ function backpropagateThroughTime(
     swapBackwardTime(dzAll.dataSync() as Float32Array, steps, batch, units, 4),
     [steps, batch, 8 * units],
   );
-  return [dProjected, dRecurrent as tf.Tensor];
+  return { dProjected, dRecurrent };
 }

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { bidirectionalRecurrence, type TimeMask } from './bidirectional-recurrence';
+import { bidirectionalRecurrence, type RecurrenceOptions, type TimeMask } from './bidirectional-recurrence';
 
 /**
  * Which implementation runs a bidirectional layer's recurrence:
@@ -11,7 +11,12 @@ import { bidirectionalRecurrence, type TimeMask } from './bidirectional-recurren
 export type RecurrenceEngine = 'kernel' | 'reference';
 
 /** The signature both engines share: see {@link bidirectionalRecurrence}. */
-export type Recurrence = (projected: tf.Tensor3D, recurrent: tf.Tensor2D, mask: TimeMask | null) => tf.Tensor3D;
+export type Recurrence = (
+  projected: tf.Tensor3D,
+  recurrent: tf.Tensor2D,
+  mask: TimeMask | null,
+  options?: RecurrenceOptions,
+) => tf.Tensor3D;
 
 let kernel: Recurrence | undefined;
 let preferred: RecurrenceEngine = 'kernel';
@@ -60,6 +65,12 @@ export function recurrenceEngine(): RecurrenceEngine {
  * @example
  * const states = recurrence(projected, recurrent, mask); // [T, B, 2H]
  */
-export function recurrence(projected: tf.Tensor3D, recurrent: tf.Tensor2D, mask: TimeMask | null): tf.Tensor3D {
-  return recurrenceEngine() === 'kernel' ? kernel!(projected, recurrent, mask) : bidirectionalRecurrence(projected, recurrent, mask);
+export function recurrence(
+  projected: tf.Tensor3D,
+  recurrent: tf.Tensor2D,
+  mask: TimeMask | null,
+  options?: RecurrenceOptions,
+): tf.Tensor3D {
+  const run = recurrenceEngine() === 'kernel' ? kernel! : bidirectionalRecurrence;
+  return run(projected, recurrent, mask, options);
 }

@@ -78,6 +78,12 @@ let dzSumsAt: usize = 0;
 let scratchStride: usize = 0;
 /** The forward pass's tiles at `packedAt` hold the recurrent weights already: a caller placed them, packed by an earlier pass. */
 let tilesPacked: bool = false;
+/**
+ * The backward pass computes dRecurrent and the byproducts (dProjected
+ * transposed, and summed): off when the weights are constants, as in
+ * explaining a prediction, which needs dProjected alone.
+ */
+let weightGradients: bool = true;
 
 /** The most a plan may span, in bytes: 4 GiB, all wasm32 can address. */
 const MEMORY_LIMIT: i64 = 1 << 32;
@@ -122,7 +128,7 @@ function paddedUnits(unitCount: i32): i32 {
  * The plan's sizes and offsets, as the globals above hold them, stored at
  * the plan's `base` for a second instance to load: 4 bytes each.
  */
-const PLAN_FIELDS: i32 = 26;
+const PLAN_FIELDS: i32 = 27;
 
 function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize): void {
   steps = stepCount;
@@ -130,6 +136,7 @@ function startPlan(stepCount: i32, batchSize: i32, unitCount: i32, base: usize):
   units = unitCount;
   padded = paddedUnits(unitCount);
   tilesPacked = false;
+  weightGradients = true;
   planEnd = (<i64>base + 4 * PLAN_FIELDS + 15) & ~15;
 }
 
@@ -167,6 +174,7 @@ function storePlan(base: usize): void {
   store<u32>(base, <u32>dzSumsAt, 92);
   store<u32>(base, <u32>scratchStride, 96);
   store<u32>(base, <u32>tilesPacked, 100);
+  store<u32>(base, <u32>weightGradients, 104);
 }
 
 /**
@@ -200,6 +208,7 @@ export function loadPlan(base: usize): void {
   dzSumsAt = <usize>load<u32>(base, 92);
   scratchStride = <usize>load<u32>(base, 96);
   tilesPacked = load<u32>(base, 100) != 0;
+  weightGradients = load<u32>(base, 104) != 0;
 }
 
 function recordRowWidth(): i32 {
@@ -274,7 +283,8 @@ export function planForward(
 /**
  * Lays out, from `base` on, the backward pass of the forward pass that
  * recorded its history at `historyAt`, and returns its end (−1 past 4 GiB):
- * each buffer at its given address, or in the plan where 0.
+ * each buffer at its given address, or in the plan where 0. Without
+ * `withWeightGradients`, the pass writes dProjected alone.
  */
 export function planBackward(
   stepCount: i32,
@@ -288,8 +298,10 @@ export function planBackward(
   dProjectedTransposedPlaced: usize,
   dProjectedSumsPlaced: usize,
   dRecurrentPlaced: usize,
+  withWeightGradients: bool,
 ): f64 {
   startPlan(stepCount, batchSize, unitCount, base);
+  weightGradients = withWeightGradients;
   const t = <i64>stepCount;
   const b = <i64>batchSize;
   const h = <i64>unitCount;
@@ -872,7 +884,7 @@ function transposeStep(dzRows: usize, time: i32, direction: i32): void {
  */
 export function prepareBackward(): void {
   memory.fill(zeroAt, 0, <usize>(batch * recordRowWidth()) << 2);
-  memory.fill(dRecurrentAt, 0, <usize>(2 * units * 8 * units) << 2);
+  if (weightGradients) memory.fill(dRecurrentAt, 0, <usize>(2 * units * 8 * units) << 2);
 }
 
 /**
@@ -912,8 +924,10 @@ export function backwardDirection(direction: i32, masked: bool): void {
       for (let u: usize = 0; u < unitBytes; u += 4) store<f32>(dh + u, load<f32>(dh + u) + load<f32>(dState + u));
       if (maskAtTime(masked, time, b) != 0) {
         cellBackward(current + <usize>b * rowBytes, previous + <usize>b * rowBytes, dh, dcRows + (<usize>(b * hp) << 2), dz);
-        for (let v: usize = 0; v < <usize>gateWidth << 2; v += 16) {
-          v128.store(dzSums + v, f32x4.add(v128.load(dzSums + v), v128.load(dz + v)));
+        if (weightGradients) {
+          for (let v: usize = 0; v < <usize>gateWidth << 2; v += 16) {
+            v128.store(dzSums + v, f32x4.add(v128.load(dzSums + v), v128.load(dz + v)));
+          }
         }
       } else {
         // A masked step passed c and h through unchanged, so do their gradients.
@@ -924,10 +938,11 @@ export function backwardDirection(direction: i32, masked: bool): void {
         copyRow(dProjected + gateColumn(gate, direction), dz + (<usize>(gate * hp) << 2), unitBytes);
       }
     }
-    transposeStep(dzRows, time, direction);
+    if (weightGradients) transposeStep(dzRows, time, direction);
     if (step == 0) continue;
     // dh_prev += dz·Wᵀ
     multiplyAccumulate(dhRows, hp, dzRows, gateWidth, packed, batch, gateWidth, hp);
+    if (!weightGradients) continue;
     // dW += h_prevᵀ·dz
     const previousH = previous + (<usize>(5 * hp) << 2);
     for (let b = 0; b < batch; b++) {
@@ -941,6 +956,7 @@ export function backwardDirection(direction: i32, masked: bool): void {
     packTiles(dzTiles, dzRows, gateWidth, batch, gateWidth);
     multiplyAccumulate(dPacked, gateWidth, hTransposed, batch, dzTiles, hp, batch, gateWidth);
   }
+  if (!weightGradients) return;
   for (let gate = 0; gate < 4; gate++) {
     memory.copy(dProjectedSumsAt + gateColumn(gate, direction), dzSums + (<usize>(gate * hp) << 2), unitBytes);
   }
