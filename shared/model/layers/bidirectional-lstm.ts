@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MergeMode } from '../config';
 import type { TimeMask } from '../ops/bidirectional-recurrence';
-import { affine, type AffineOptions } from '../ops/affine';
+import { affine } from '../ops/affine';
 import { finalStates } from '../ops/final-states';
+import type { FrozenWeights } from '../ops/frozen-weights';
 import { packGates } from '../ops/pack-gates';
 import { recurrence } from '../ops/recurrence-engine';
 
@@ -24,17 +25,12 @@ export interface PackedBidirectionalLstm {
   bias: tf.Tensor1D; // [8H]
 }
 
-export interface BidirectionalLstmOptions {
+export interface BidirectionalLstmOptions extends FrozenWeights {
   weights: PackedBidirectionalLstm;
   mergeMode: MergeMode;
   /** Keras `return_sequences`: every timestep's output, or only the final one. */
   returnSequences: boolean;
   mask: TimeMask | null;
-  /**
-   * The weights are constants (serving's): a gradient, taken to explain a
-   * prediction, flows to the input alone, and the weights' own are skipped.
-   */
-  frozenWeights?: boolean;
 }
 
 /**
@@ -79,7 +75,7 @@ function mergeDirections(states: tf.Tensor, mode: MergeMode): tf.Tensor {
  * @example
  * projectInput(x, packed).shape; // x [100, 1, 64], H = 64 → [100, 1, 512]
  */
-export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm, options: AffineOptions = {}): tf.Tensor3D {
+export function projectInput(input: tf.Tensor3D, weights: PackedBidirectionalLstm, options: FrozenWeights = {}): tf.Tensor3D {
   return affine(input, weights.kernel, weights.bias, 'linear', options);
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { FrozenWeights } from './frozen-weights';
 import { gradientByproducts } from './gradient-byproducts';
 
 /**
@@ -26,8 +27,8 @@ import { gradientByproducts } from './gradient-byproducts';
  * inside the product itself (tfjs's fused activation: one kernel fewer, a
  * few µs of a short text's prediction).
  *
- * With `options.frozenWeights` the gradient flows to x alone: the weights'
- * products are skipped (see {@link AffineOptions}).
+ * With `options.frozenWeights` the gradient flows to x alone, without the
+ * two products of the weights' gradients (see {@link FrozenWeights}).
  *
  * @example
  * const y = affine(x, kernel, bias); // [B, D] · [D, U] + [U] → [B, U]; dy flows back at full speed
@@ -39,22 +40,13 @@ export function affine<T extends tf.Tensor>(
   kernel: tf.Tensor2D,
   bias: tf.Tensor1D,
   activation: FusedActivation = 'linear',
-  { frozenWeights = false }: AffineOptions = {},
+  { frozenWeights = false }: FrozenWeights = {},
 ): T {
   // Outside a gradient computation the custom gradient's scope is pure overhead: about a tenth
   // of a short text's whole prediction, which runs four affine layers.
   if (!tf.engine().state.gradientDepth) return product(x, kernel, bias, activation);
   const y = (frozenWeights ? affineOfFrozenWeights(x, kernel, bias) : affineWithGradient(x, kernel, bias)) as T;
   return ACTIVATIONS[activation](y) as T;
-}
-
-export interface AffineOptions {
-  /**
-   * The weights are constants, as serving's are (differentiated only to
-   * explain a prediction): the gradient flows to x alone, without the two
-   * products of the weights' gradients.
-   */
-  frozenWeights?: boolean;
 }
 
 /** The activations tfjs's fused product applies itself. */
@@ -123,7 +115,7 @@ const affineWithGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)
   };
 }) as (x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
 
-/** The weights are no input of this op, so their gradient is never asked for. */
+/** The weights are no input of this op (see {@link FrozenWeights}). */
 function affineOfFrozenWeights(x: tf.Tensor, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
   const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];

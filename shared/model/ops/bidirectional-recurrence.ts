@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { FrozenWeights } from './frozen-weights';
 
 /**
  * The recurrence of one bidirectional LSTM layer, both directions folded into
@@ -185,7 +186,7 @@ export function recurrenceShape(projected: tf.Tensor3D, recurrent: tf.Tensor2D):
  *   gate-major columns (see above).
  * @param recurrent block-diagonal recurrent weights, [2H, 8H], gate-major.
  * @param mask optional [T·B] mask, time-major; 0 marks padding.
- * @param options `frozenWeights`: see {@link RecurrenceOptions}.
+ * @param options `frozenWeights`: see {@link FrozenWeights}.
  * @returns time-aligned states [T, B, 2H]: at time t, `[h_fwd(t) | h_bwd(t)]`.
  *   The forward direction's final state is at t = T−1, the backward one's at t = 0.
  *   Differentiable with respect to `projected`, and to `recurrent` unless frozen.
@@ -197,7 +198,7 @@ export function bidirectionalRecurrence(
   projected: tf.Tensor3D,
   recurrent: tf.Tensor2D,
   mask: TimeMask | null,
-  { frozenWeights = false }: RecurrenceOptions = {},
+  { frozenWeights = false }: FrozenWeights = {},
 ): tf.Tensor3D {
   const { steps, batch, units } = recurrenceShape(projected, recurrent);
   const gateWidth = 8 * units;
@@ -211,7 +212,7 @@ export function bidirectionalRecurrence(
     );
   }
 
-  // Frozen weights are no input of the op, so their gradient is never asked for.
+  // Frozen weights are no input of the op (see FrozenWeights).
   const withGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const record: StepRecord[] = [];
@@ -227,15 +228,6 @@ export function bidirectionalRecurrence(
     };
   });
   return (frozenWeights ? withGradient(projected) : withGradient(projected, recurrent)) as tf.Tensor3D;
-}
-
-/** How a recurrence is differentiated. */
-export interface RecurrenceOptions {
-  /**
-   * The recurrent weights are constants, as serving's are: a gradient flows
-   * to `projected` alone, and the backward pass skips the weights' own.
-   */
-  frozenWeights?: boolean;
 }
 
 /** Rebuilds the step records from the saved tensor list (same order as saved). */

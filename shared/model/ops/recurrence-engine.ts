@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { bidirectionalRecurrence, type RecurrenceOptions, type TimeMask } from './bidirectional-recurrence';
+import { bidirectionalRecurrence, type TimeMask } from './bidirectional-recurrence';
+import type { FrozenWeights } from './frozen-weights';
 
 /**
  * Which implementation runs a bidirectional layer's recurrence:
@@ -15,7 +16,7 @@ export type Recurrence = (
   projected: tf.Tensor3D,
   recurrent: tf.Tensor2D,
   mask: TimeMask | null,
-  options?: RecurrenceOptions,
+  options?: FrozenWeights,
 ) => tf.Tensor3D;
 
 let kernel: Recurrence | undefined;
@@ -69,7 +70,7 @@ export function recurrence(
   projected: tf.Tensor3D,
   recurrent: tf.Tensor2D,
   mask: TimeMask | null,
-  options?: RecurrenceOptions,
+  options?: FrozenWeights,
 ): tf.Tensor3D {
   const run = recurrenceEngine() === 'kernel' ? kernel! : bidirectionalRecurrence;
   return run(projected, recurrent, mask, options);
