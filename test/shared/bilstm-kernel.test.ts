@@ -230,13 +230,16 @@ describe('frozen weights (explaining a prediction)', () => {
     const units = 4;
     const projected = tf.zeros([3, 2, 8 * units]);
     const recurrent = tf.zeros([2 * units, 8 * units]);
-    for (const engine of ['kernel', 'reference'] as const) {
-      setRecurrenceEngine(engine);
-      const loss = (p: tf.Tensor, w: tf.Tensor) => tf.sum(recurrence(p as tf.Tensor3D, w as tf.Tensor2D, null, { frozenWeights: true }));
-      expect(() => tf.grads(loss)([projected, recurrent]), engine).toThrow(/Cannot compute gradient of y=f\(x\) with respect to x/);
+    try {
+      for (const engine of ['kernel', 'reference'] as const) {
+        setRecurrenceEngine(engine);
+        const loss = (p: tf.Tensor, w: tf.Tensor) => tf.sum(recurrence(p as tf.Tensor3D, w as tf.Tensor2D, null, { frozenWeights: true }));
+        expect(() => tf.grads(loss)([projected, recurrent]), engine).toThrow(/Cannot compute gradient of y=f\(x\) with respect to x/);
+      }
+    } finally {
+      setRecurrenceEngine('kernel');
+      tf.dispose([projected, recurrent]);
     }
-    setRecurrenceEngine('kernel');
-    tf.dispose([projected, recurrent]);
   });
 });
 
