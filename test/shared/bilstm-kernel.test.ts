@@ -491,6 +491,22 @@ describe('resources', () => {
     expect(new Uint8Array(memory.buffer).every((byte) => byte === 0xa5)).toBe(true);
   });
 
+  it("lays out no room for the weights' gradients in a pass that gives the input's alone", async () => {
+    const shape = { steps: 200, batch: 8, units: 16 };
+    const inputs = randomLayer(shape, 3);
+    const workspaceAfter = async (pass: 'backward' | 'inputGradient') => {
+      const kernel = await ownKernel();
+      const { history } = kernel.forwardRecorded(shape, inputs);
+      const before = kernel.workspaceBytes;
+      kernel[pass](shape, { ...inputs, history });
+      kernel.release(history);
+      return kernel.workspaceBytes - before;
+    };
+    // A whole backward pass also lays out dProjected's transpose: T·B·8H floats, 800 KiB here.
+    const transposeBytes = shape.steps * shape.batch * 8 * shape.units * 4;
+    expect((await workspaceAfter('backward')) - (await workspaceAfter('inputGradient'))).toBeGreaterThanOrEqual(transposeBytes);
+  });
+
   it("the kernel's workspace grows to the largest call, then is reused, and gives its bytes back to the heap", async () => {
     const kernel = await ownKernel();
     const call = (steps: number) => {

@@ -312,9 +312,10 @@ export function planBackward(
   dStatesAt = placeOrReserve(dStatesPlaced, t * b * 2 * h);
   recordAt = historyAt;
   dProjectedAt = placeOrReserve(dProjectedPlaced, t * b * 8 * h);
-  dProjectedTransposedAt = placeOrReserve(dProjectedTransposedPlaced, 8 * h * t * b);
-  dProjectedSumsAt = placeOrReserve(dProjectedSumsPlaced, 8 * h);
-  dRecurrentAt = placeOrReserve(dRecurrentPlaced, 2 * h * 8 * h);
+  // Without weight gradients these are never written: no room for them (dProjected's transpose is as large as it).
+  dProjectedTransposedAt = weightGradients ? placeOrReserve(dProjectedTransposedPlaced, 8 * h * t * b) : 0;
+  dProjectedSumsAt = weightGradients ? placeOrReserve(dProjectedSumsPlaced, 8 * h) : 0;
+  dRecurrentAt = weightGradients ? placeOrReserve(dRecurrentPlaced, 2 * h * 8 * h) : 0;
   zeroAt = reserve(b * 6 * hp);
   const scratchStart = planEnd;
   packedAt = reserve(4 * hp * hp);
